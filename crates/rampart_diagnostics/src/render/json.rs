@@ -1,0 +1,165 @@
+//! The stable JSON contract, documented in `docs/json-output.md`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::{Finding, InputError, ObjectRef, ObjectSummary, Report, Severity};
+
+/// Version of the JSON contract; only additive changes within a version.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    objects: Vec<JsonObject<'a>>,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonObject<'a> {
+    file: &'a str,
+    line: usize,
+    #[serde(rename = "apiVersion")]
+    api_version: Option<&'a str>,
+    kind: Option<&'a str>,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+    helm_source: Option<&'a str>,
+    pss: &'a serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    rule_name: &'a str,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    object: Option<&'a ObjectRef>,
+    container: Option<&'a str>,
+    standards: &'a [String],
+    helm_source: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    objects: usize,
+    findings: usize,
+    errors: usize,
+    by_severity: BySeverity,
+}
+
+#[derive(Serialize)]
+struct BySeverity {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+impl<'a> From<&'a ObjectSummary> for JsonObject<'a> {
+    fn from(o: &'a ObjectSummary) -> Self {
+        Self {
+            file: &o.file,
+            line: o.line,
+            api_version: o.api_version.as_deref(),
+            kind: o.kind.as_deref(),
+            namespace: o.namespace.as_deref(),
+            name: o.name.as_deref(),
+            helm_source: o.helm_source.as_deref(),
+            pss: &o.pss,
+        }
+    }
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        let start = f.start();
+        let end = f.end();
+        Self {
+            rule: &f.rule,
+            rule_name: &f.rule_name,
+            severity: f.severity,
+            message: &f.message,
+            help: f.help.as_deref(),
+            file: f.file.name(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            object: f.object.as_ref(),
+            container: f.container.as_deref(),
+            standards: &f.standards,
+            helm_source: f.helm_source.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a InputError> for JsonError<'a> {
+    fn from(e: &'a InputError) -> Self {
+        Self {
+            file: &e.file,
+            line: e.line,
+            column: e.column,
+            message: &e.message,
+        }
+    }
+}
+
+/// The JSON document for `report`, as a value.
+pub fn json_value(report: &Report) -> serde_json::Result<serde_json::Value> {
+    serde_json::to_value(document(report))
+}
+
+fn document(report: &Report) -> JsonReport<'_> {
+    let summary = report.summary();
+    JsonReport {
+        version: JSON_VERSION,
+        objects: report
+            .sorted_objects()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        findings: report
+            .sorted_findings()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        errors: report.sorted_errors().into_iter().map(Into::into).collect(),
+        summary: JsonSummary {
+            objects: summary.objects,
+            findings: summary.findings,
+            errors: summary.errors,
+            by_severity: BySeverity {
+                critical: summary.count(Severity::Critical),
+                high: summary.count(Severity::High),
+                medium: summary.count(Severity::Medium),
+                low: summary.count(Severity::Low),
+                info: summary.count(Severity::Info),
+            },
+        },
+    }
+}
+
+/// Writes the report as pretty-printed JSON followed by a newline.
+pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    writeln!(out)
+}
