@@ -1,0 +1,123 @@
+//! Command-line arguments: a public contract, extend it, never break it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rampart_diagnostics::Severity;
+use rampart_linter::pss::{Level, PolicyVersion};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rampart",
+    version,
+    about = "Secure Kubernetes workloads, above all the privileged node agents.",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan manifests: Pod Security Standards, with field-precise diagnostics.
+    Scan(ScanArgs),
+    /// Show a rule's documentation, or list every rule.
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (`-` reads standard input). Directories are
+    /// walked recursively for *.yaml, *.yml and *.json, honouring .gitignore.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Pod Security Standards level to judge pods against.
+    #[arg(long, default_value = "restricted", value_parser = parse_level)]
+    pub pss_level: Level,
+
+    /// Pod Security Standards policy version: `latest` or `v1.N`.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub pss_version: PolicyVersion,
+
+    /// Judge as a cluster of this version would (`v1.N`): newer policy versions
+    /// and `latest` then evaluate as this one.
+    #[arg(long, value_name = "v1.N", value_parser = parse_cluster_version)]
+    pub cluster_version: Option<u32>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a finding has at least this severity.
+    #[arg(long, default_value = "info", value_parser = parse_severity)]
+    pub fail_on: Severity,
+
+    /// When to use colours in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Number of threads (default: one per core).
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+
+    /// Only read and parse the input (the benchmark's floor).
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Rule code or name (e.g. `PSB002` or `privileged-container`); lists all rules when omitted.
+    pub rule: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
+    pub format: RuleFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_level(value: &str) -> Result<Level, String> {
+    value.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_version(value: &str) -> Result<PolicyVersion, String> {
+    value.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_severity(value: &str) -> Result<Severity, String> {
+    value.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_cluster_version(value: &str) -> Result<u32, String> {
+    match value.parse::<PolicyVersion>() {
+        Ok(PolicyVersion::Minor(minor)) => Ok(minor),
+        Ok(PolicyVersion::Latest) => Err("a cluster version is `v1.N`, not `latest`".into()),
+        Err(e) => Err(format!("{e}")),
+    }
+}

@@ -1,0 +1,161 @@
+//! `rampart scan`: judge manifests and report.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use rampart_diagnostics::{Report, RuleDescriptor, render};
+use rampart_linter::checker::{CheckOptions, FileReport, check_file};
+use rampart_linter::pss;
+use rampart_yaml::parse_stream;
+use rayon::prelude::*;
+use serde_json::json;
+
+use crate::args::{ColorChoice, Format, ScanArgs};
+use crate::inputs::{self, Input};
+
+/// Files checked together before their results are merged; bounds the memory held by sources.
+const CHUNK: usize = 512;
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .context("cannot start the thread pool")?;
+    }
+    let options = CheckOptions {
+        pss_level: args.pss_level,
+        pss_version: args.pss_version,
+        cluster_minor: args.cluster_version.unwrap_or(pss::NEWEST_MINOR),
+        ..CheckOptions::default()
+    };
+    let (inputs, walk_errors) = inputs::collect(&args.paths);
+    let mut out = open_output(args)?;
+    if args.parse_only {
+        return parse_only(&inputs, &options, walk_errors.len(), &mut out);
+    }
+
+    let mut report = Report {
+        errors: walk_errors,
+        ..Report::default()
+    };
+    let mut skipped_documents = 0;
+    for chunk in inputs.chunks(CHUNK) {
+        let results: Vec<FileReport> = chunk
+            .par_iter()
+            .map(|input| check_input(input, &options))
+            .collect();
+        for result in results {
+            report.objects.extend(result.objects);
+            report.findings.extend(result.findings);
+            report.errors.extend(result.errors);
+            skipped_documents += result.skipped_documents;
+        }
+    }
+
+    match args.format {
+        Format::Text => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    args.output.is_none()
+                        && io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let options = render::TextOptions {
+                color,
+                show_snippets: true,
+            };
+            render::text(&report, &options, &mut out)?;
+            if skipped_documents > 0 {
+                writeln!(
+                    out,
+                    "Skipped {skipped_documents} document{} without apiVersion and kind (not Kubernetes objects).",
+                    if skipped_documents == 1 { "" } else { "s" }
+                )?;
+            }
+        }
+        Format::Json => render::json(&report, &mut out)?,
+        Format::Sarif => {
+            let rules = rule_descriptors();
+            render::sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)?;
+        }
+    }
+    out.flush().context("cannot write the report")?;
+
+    Ok(if !report.errors.is_empty() {
+        ExitCode::from(2)
+    } else if report.has_findings_at_or_above(args.fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check_input(input: &Input, options: &CheckOptions) -> FileReport {
+    match input.read(options.limits.max_bytes) {
+        Ok(file) => check_file(&file, options),
+        Err(error) => FileReport {
+            errors: vec![error],
+            ..FileReport::default()
+        },
+    }
+}
+
+fn open_output(args: &ScanArgs) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    })
+}
+
+/// Reads and parses every input, nothing more: the floor a full scan is measured against.
+fn parse_only(
+    inputs: &[Input],
+    options: &CheckOptions,
+    walk_errors: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let (documents, errors) = inputs
+        .par_iter()
+        .map(|input| match input.read(options.limits.max_bytes) {
+            Ok(file) => {
+                let stream = parse_stream(file.text(), &options.limits);
+                let documents = stream.documents.iter().filter(|d| !d.is_empty).count();
+                (documents, stream.errors.len())
+            }
+            Err(_) => (0, 1),
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let errors = errors + walk_errors;
+    let summary = json!({"files": inputs.len(), "documents": documents, "errors": errors});
+    writeln!(out, "{summary}")?;
+    out.flush()?;
+    Ok(if errors > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Every rule's metadata, for SARIF.
+pub fn rule_descriptors() -> Vec<RuleDescriptor> {
+    rampart_linter::rules::all_rules()
+        .iter()
+        .map(|rule| RuleDescriptor {
+            code: rule.code.to_string(),
+            name: rule.name.to_string(),
+            summary: rule.summary.to_string(),
+            documentation: rule.documentation.to_string(),
+            severity: rule.severity,
+            help_uri: None,
+            tags: rule.standards(),
+        })
+        .collect()
+}

@@ -1,0 +1,22 @@
+//! The `rampart` command line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rampart::args::{Cli, Command};
+use rampart::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(&args),
+        Command::Rule(args) => commands::rule::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("rampart: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Checks one source file: parse, find the objects, judge every pod, and turn
+//! the results into positioned findings and input errors.
+
+use rampart_diagnostics::{Finding, InputError, ObjectRef, ObjectSummary};
+use rampart_k8s::{K8sObject, check_schema, extract_objects, join_pointer};
+use rampart_source::{SourceFile, TextRange};
+use rampart_yaml::{Document, Limits, Located, parse_stream};
+use serde_json::{Value, json};
+
+use crate::pss::{self, Evaluation, Level, PodRef, PolicyVersion};
+
+/// What to check and how.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub pss_level: Level,
+    pub pss_version: PolicyVersion,
+    /// Evaluate as a cluster of this minor version (PSS emulation); newest known by default.
+    pub cluster_minor: u32,
+    pub limits: Limits,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            pss_level: Level::Restricted,
+            pss_version: PolicyVersion::Latest,
+            cluster_minor: pss::NEWEST_MINOR,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Everything found in one file.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub objects: Vec<ObjectSummary>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    /// Documents that are not Kubernetes objects (no apiVersion and no kind).
+    pub skipped_documents: usize,
+}
+
+/// Checks every document of `file`. Never panics; problems become `errors`.
+pub fn check_file(file: &SourceFile, options: &CheckOptions) -> FileReport {
+    let mut report = FileReport::default();
+    let stream = parse_stream(file.text(), &options.limits);
+    for error in &stream.errors {
+        report
+            .errors
+            .push(InputError::at(file, error.range, error.message.clone()));
+    }
+    for document in &stream.documents {
+        if document.is_empty {
+            continue;
+        }
+        check_document(file, document, options, &mut report);
+    }
+    report
+}
+
+fn check_document(
+    file: &SourceFile,
+    document: &Document,
+    options: &CheckOptions,
+    report: &mut FileReport,
+) {
+    let mut value = document.root.to_json();
+    apply_defaults(&mut value);
+    let (objects, problems) = extract_objects(&value);
+    if objects.is_empty() && problems.is_empty() && !value.is_null() {
+        report.skipped_documents += 1;
+    }
+    for problem in problems {
+        let range = field_range(file, document.locate(&problem.pointer));
+        report
+            .errors
+            .push(InputError::at(file, range, problem.message));
+    }
+    for object in &objects {
+        check_object(file, document, object, options, report);
+    }
+}
+
+/// API-server defaulting that changes verdicts (see `pss::apply_api_defaults`).
+fn apply_defaults(document: &mut Value) {
+    let mut targets = Vec::new();
+    {
+        let (objects, _) = extract_objects(document);
+        for object in &objects {
+            if let Some(template) = object.pod_template {
+                let is_pod = object.kind == Some("Pod") && object.api_version == Some("v1");
+                targets.push((join_pointer(&object.pointer, template.spec), is_pod));
+            }
+        }
+    }
+    for (pointer, is_pod) in targets {
+        if let Some(spec) = document.pointer_mut(&pointer) {
+            pss::apply_api_defaults(spec);
+            if is_pod {
+                pss::apply_pod_host_network_port_defaults(spec);
+            }
+        }
+    }
+}
+
+fn check_object(
+    file: &SourceFile,
+    document: &Document,
+    object: &K8sObject<'_>,
+    options: &CheckOptions,
+    report: &mut FileReport,
+) {
+    if let (Some(api_version), Some(kind)) = (object.api_version, object.kind)
+        && let Some(problem) = check_schema(api_version, kind, object.value, object.pod_template)
+    {
+        let pointer = join_pointer(&object.pointer, &problem.pointer);
+        let range = field_range(file, document.locate(&pointer));
+        report
+            .errors
+            .push(InputError::at(file, range, problem.message));
+    }
+
+    let object_ref = ObjectRef {
+        kind: object.kind.unwrap_or("").to_string(),
+        namespace: object.namespace.map(str::to_string),
+        name: object.name.map(str::to_string),
+    };
+    let start = document.locate(&object.pointer).value.start;
+    let mut pss_json = Value::Null;
+    if let (Some(template), Some((metadata, spec))) = (object.pod_template, object.pod_parts()) {
+        let evaluation = pss::evaluate_as(
+            PodRef { metadata, spec },
+            options.pss_level,
+            options.pss_version,
+            options.cluster_minor,
+        );
+        pss_json = evaluation_json(&evaluation);
+        for violation in &evaluation.violations {
+            let rule = violation.rule;
+            for offender in &violation.offenders {
+                let relative = map_pod_pointer(&offender.pointer, template);
+                let pointer = join_pointer(&object.pointer, &relative);
+                let range = field_range(file, document.locate(&pointer));
+                report.findings.push(Finding {
+                    rule: rule.code.to_string(),
+                    rule_name: rule.name.to_string(),
+                    severity: rule.severity,
+                    message: offender.message.clone(),
+                    help: rule.help(),
+                    file: file.clone(),
+                    range,
+                    object: Some(object_ref.clone()),
+                    container: offender.container.clone(),
+                    standards: rule.standards(),
+                    helm_source: document.helm_source.clone(),
+                });
+            }
+        }
+    }
+    report.objects.push(ObjectSummary {
+        file: file.name().to_string(),
+        line: file.position(start).line,
+        api_version: object.api_version.map(str::to_string),
+        kind: object.kind.map(str::to_string),
+        namespace: object.namespace.map(str::to_string),
+        name: object.name.map(str::to_string),
+        helm_source: document.helm_source.clone(),
+        pss: pss_json,
+    });
+}
+
+/// The `pss` member of an object in the JSON output.
+pub fn evaluation_json(evaluation: &Evaluation) -> Value {
+    json!({
+        "level": evaluation.level.to_string(),
+        "version": evaluation.version.to_string(),
+        "allowed": evaluation.allowed,
+        "violations": evaluation.violations.iter().map(|v| json!({
+            "check": v.check,
+            "reason": v.reason,
+            "detail": v.detail,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Maps a pointer relative to a pod (`/spec/...`, `/metadata/...`) into the object.
+fn map_pod_pointer(pointer: &str, template: rampart_k8s::PodTemplate) -> String {
+    if let Some(rest) = pointer.strip_prefix("/spec") {
+        format!("{}{rest}", template.spec)
+    } else if let Some(rest) = pointer.strip_prefix("/metadata") {
+        format!("{}{rest}", template.metadata)
+    } else {
+        pointer.to_string()
+    }
+}
+
+/// The range to underline: key and value when they share a line, else the key;
+/// for a missing field, the key of its nearest existing ancestor.
+fn field_range(file: &SourceFile, located: Located) -> TextRange {
+    match located.key {
+        Some(key) if located.exact => {
+            let same_line = file.position(key.start).line == file.position(located.value.end).line;
+            if same_line && located.value.end > key.start {
+                key.cover(located.value)
+            } else {
+                key
+            }
+        }
+        Some(key) => key,
+        None => {
+            let value = located.value;
+            let first_line_end = file.text()[value.start.min(file.text().len())..]
+                .find('\n')
+                .map_or(value.end, |i| value.start + i);
+            TextRange::new(value.start, value.end.min(first_line_end).max(value.start))
+        }
+    }
+}
