@@ -1,7 +1,7 @@
 //! Checks one source file: parse, find the objects, judge every pod, and turn
 //! the results into positioned findings and input errors.
 
-use rampart_diagnostics::{Finding, InputError, ObjectRef, ObjectSummary};
+use rampart_diagnostics::{Finding, InputError, ObjectRef, ObjectSummary, SkippedInput};
 use rampart_k8s::{K8sObject, check_schema, extract_objects, join_pointer};
 use rampart_source::{SourceFile, TextRange};
 use rampart_yaml::{Document, Limits, Located, parse_stream};
@@ -36,8 +36,8 @@ pub struct FileReport {
     pub objects: Vec<ObjectSummary>,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
-    /// Documents that are not Kubernetes objects (no apiVersion and no kind).
-    pub skipped_documents: usize,
+    /// Documents that are not Kubernetes objects (Helm values, rule files, audit events).
+    pub skipped: Vec<SkippedInput>,
 }
 
 /// Checks every document of `file`. Never panics; problems become `errors`.
@@ -66,17 +66,21 @@ fn check_document(
 ) {
     let mut value = document.root.to_json();
     apply_defaults(&mut value);
-    let (objects, problems) = extract_objects(&value);
-    if objects.is_empty() && problems.is_empty() && !value.is_null() {
-        report.skipped_documents += 1;
+    let extracted = extract_objects(&value);
+    if let Some(reason) = extracted.skipped {
+        report.skipped.push(SkippedInput {
+            file: file.name().to_string(),
+            line: file.position(document.root.range.start).line,
+            reason: reason.describe().to_string(),
+        });
     }
-    for problem in problems {
+    for problem in extracted.problems {
         let range = field_range(file, document.locate(&problem.pointer));
         report
             .errors
             .push(InputError::at(file, range, problem.message));
     }
-    for object in &objects {
+    for object in &extracted.objects {
         check_object(file, document, object, options, report);
     }
 }
@@ -85,8 +89,7 @@ fn check_document(
 fn apply_defaults(document: &mut Value) {
     let mut targets = Vec::new();
     {
-        let (objects, _) = extract_objects(document);
-        for object in &objects {
+        for object in &extract_objects(document).objects {
             if let Some(template) = object.pod_template {
                 let is_pod = object.kind == Some("Pod") && object.api_version == Some("v1");
                 targets.push((join_pointer(&object.pointer, template.spec), is_pod));

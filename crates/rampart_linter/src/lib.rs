@@ -1,0 +1,6 @@
+//! The rule engine and the rules.
+
+pub mod checker;
+pub mod pss;
+pub mod registry;
+pub mod rules;

@@ -1,0 +1,150 @@
+//! Every rule's documentation is complete, and the examples in the Pod
+//! Security rules' docs really trigger (and really fix) their check.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: panics are failures
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use rampart_linter::pss::check::all_checks;
+use rampart_linter::rules::all_rules;
+
+const SECTIONS: [&str; 6] = [
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Fix",
+    "## References",
+];
+
+/// The body of section `heading` (up to the next `## `).
+fn section<'a>(doc: &'a str, heading: &str) -> &'a str {
+    let start = doc.find(heading).unwrap_or_else(|| panic!("no {heading}")) + heading.len();
+    let rest = &doc[start..];
+    match rest.find("\n## ") {
+        Some(end) => &rest[..end],
+        None => rest,
+    }
+}
+
+/// The first ```yaml block of `text`.
+fn yaml_block(text: &str) -> &str {
+    let start = text.find("```yaml\n").expect("a ```yaml block") + "```yaml\n".len();
+    let end = text[start..].find("```").expect("closing ```");
+    &text[start..start + end]
+}
+
+fn is_kebab_case(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let rules = all_rules();
+    assert_eq!(rules.len(), 19);
+    let mut codes = HashSet::new();
+    let mut names = HashSet::new();
+    for rule in &rules {
+        assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+        assert!(names.insert(rule.name), "duplicate name {}", rule.name);
+        assert!(is_kebab_case(rule.name), "{} is not kebab-case", rule.name);
+        let doc = rule.documentation;
+        let mut last = 0;
+        for heading in SECTIONS {
+            let at = doc
+                .find(heading)
+                .unwrap_or_else(|| panic!("{} lacks {heading}", rule.code));
+            assert!(at >= last, "{}: {heading} out of order", rule.code);
+            last = at;
+            assert!(
+                section(doc, heading).trim().len() > 20,
+                "{}: {heading} is empty",
+                rule.code
+            );
+        }
+        assert!(!rule.summary.is_empty(), "{} has no summary", rule.code);
+        let references = section(doc, "## References");
+        if rule.pss.is_some() {
+            assert!(
+                references.contains(
+                    "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
+                ),
+                "{}: no PSS link",
+                rule.code
+            );
+        }
+        assert!(
+            references.contains("CIS Kubernetes Benchmark"),
+            "{}",
+            rule.code
+        );
+        for cis in rule.cis {
+            assert!(
+                references.contains(cis),
+                "{}: CIS {cis} not referenced",
+                rule.code
+            );
+        }
+        for technique in rule.mitre {
+            let path = technique.replace('.', "/");
+            let link = format!("https://attack.mitre.org/techniques/{path}/");
+            assert!(references.contains(&link), "{}: no link {link}", rule.code);
+        }
+    }
+}
+
+#[test]
+fn pod_security_examples_fail_and_fixes_pass() {
+    let checks = all_checks();
+    let mut seen = 0;
+    for rule in all_rules() {
+        let Some(pss) = rule.pss else { continue };
+        let (level, check_id) = pss.split_once(':').expect("level:checkId");
+        assert!(
+            checks
+                .iter()
+                .any(|c| c.id == check_id && c.rule.code == rule.code),
+            "{}: {check_id} is not a registered check of this rule",
+            rule.code
+        );
+        let doc = rule.documentation;
+        let example = yaml_block(section(doc, "## Example"));
+        let fixed = yaml_block(section(doc, "## Use instead"));
+
+        let bad = eval_yaml(example, level, "latest");
+        assert!(
+            bad.failing_checks().any(|c| c == check_id),
+            "{}: the Example does not fail {check_id} at {level}:latest: {:?}",
+            rule.code,
+            bad.aggregate_detail()
+        );
+        let good = eval_yaml(fixed, level, "latest");
+        assert!(
+            !good.failing_checks().any(|c| c == check_id),
+            "{}: the Use instead example still fails {check_id}: {}",
+            rule.code,
+            good.aggregate_detail()
+        );
+        assert!(
+            good.allowed,
+            "{}: the Use instead example is not {level}-compliant: {}",
+            rule.code,
+            good.aggregate_detail()
+        );
+        for yaml in [example, fixed] {
+            let pod = parse_yaml(yaml);
+            assert_eq!(pod["apiVersion"], "v1", "{}", rule.code);
+            assert_eq!(pod["kind"], "Pod", "{}", rule.code);
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 19);
+}
