@@ -4,8 +4,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
-use rampart_diagnostics::InputError;
+use rampart_diagnostics::{InputError, SkippedInput};
 use rampart_source::SourceFile;
+use rampart_yaml::{Limits, Node, parse_stream};
 
 /// One thing to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,18 +81,28 @@ impl Input {
     }
 }
 
+/// The inputs to scan, the paths that could not be read, and the files left out.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub inputs: Vec<Input>,
+    pub errors: Vec<InputError>,
+    pub skipped: Vec<SkippedInput>,
+}
+
 /// Expands the command-line paths. Files named explicitly are always scanned;
-/// directories contribute `*.yaml`, `*.yml` and `*.json`, honouring ignore files.
-pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+/// directories contribute `*.yaml`, `*.yml` and `*.json`, honouring ignore
+/// files, except the patches that a `kustomization.yaml` there lists.
+pub fn collect(paths: &[PathBuf]) -> Collected {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(path, &mut inputs, &mut errors, &mut skipped),
             Ok(_) => inputs.push(Input::File(path.clone())),
             Err(error) => errors.push(InputError::new(
                 path.display().to_string(),
@@ -99,10 +110,19 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             )),
         }
     }
-    (inputs, errors)
+    Collected {
+        inputs,
+        errors,
+        skipped,
+    }
 }
 
-fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+fn walk(
+    root: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+    skipped: &mut Vec<SkippedInput>,
+) {
     let mut found = Vec::new();
     let walker = WalkBuilder::new(root)
         .require_git(false)
@@ -122,7 +142,70 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
             )),
         }
     }
-    inputs.extend(found);
+    let patches = kustomize_patches(&found);
+    for input in found {
+        match &input {
+            Input::File(path) if patches.contains(&normalize(path)) => skipped.push(SkippedInput {
+                file: input.display_name(),
+                line: 0,
+                reason: "kustomize patch".to_string(),
+            }),
+            _ => inputs.push(input),
+        }
+    }
+}
+
+const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Files that kustomizations among `found` use as patches: partial objects,
+/// meaningful only once merged by `kustomize build`.
+fn kustomize_patches(found: &[Input]) -> Vec<PathBuf> {
+    let mut patches = Vec::new();
+    for input in found {
+        let Input::File(path) = input else { continue };
+        let is_kustomization = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n));
+        let Some(dir) = path.parent().filter(|_| is_kustomization) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let stream = parse_stream(&text, &Limits::default());
+        for document in &stream.documents {
+            for key in ["patches", "patchesStrategicMerge", "patchesJson6902"] {
+                for entry in document.root.get(key).and_then(Node::as_seq).unwrap_or(&[]) {
+                    let file = entry
+                        .as_str()
+                        .or_else(|| entry.get("path").and_then(Node::as_str));
+                    if let Some(file) = file.filter(|f| !f.contains('\n')) {
+                        patches.push(normalize(&dir.join(file)));
+                    }
+                }
+            }
+        }
+    }
+    patches
+}
+
+/// Resolves `.` and `..` lexically, so paths from a walk and from a
+/// kustomization compare equal.
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !normal.pop() {
+                    normal.push("..");
+                }
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 fn has_manifest_extension(path: &Path) -> bool {

@@ -1,4 +1,5 @@
 //! The `rampart` binary end to end: arguments, exit codes, outputs, bad input.
+#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -438,26 +439,10 @@ fn output_file_and_rule_docs() {
 
 #[test]
 fn cluster_version_emulation() {
-    let pod = RESTRICTED_POD
-        .replace(
-            "  containers:\n",
-            "  securityContext:\n    seLinuxOptions: {type: container_engine_t}\n  containers:\n",
-        )
-        .replace(
-            "  securityContext:\n    runAsNonRoot: true\n",
-            "  securityContext:\n    runAsNonRoot: true\n",
-        );
-    // Two securityContext keys would be a duplicate; build the pod explicitly instead.
-    let pod = pod
-        .replacen(
-            "  securityContext:\n    seLinuxOptions: {type: container_engine_t}\n",
-            "",
-            1,
-        )
-        .replace(
-            "    runAsNonRoot: true\n",
-            "    runAsNonRoot: true\n    seLinuxOptions: {type: container_engine_t}\n",
-        );
+    let pod = RESTRICTED_POD.replace(
+        "    runAsNonRoot: true\n",
+        "    runAsNonRoot: true\n    seLinuxOptions: {type: container_engine_t}\n",
+    );
     let newest = rampart(&["scan", "-"], Some(&pod), &repo());
     assert_eq!(
         newest.status.code(),

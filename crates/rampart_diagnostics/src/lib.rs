@@ -228,12 +228,23 @@ pub struct RuleDescriptor {
     pub tags: Vec<String>,
 }
 
+/// A document or file that was read but holds no Kubernetes object to check
+/// (Helm values, rule files, audit events, kustomize patches).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedInput {
+    pub file: String,
+    /// 1-based line of the document; 0 for a whole file.
+    pub line: usize,
+    pub reason: String,
+}
+
 /// Everything one scan produced.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub objects: Vec<ObjectSummary>,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
+    pub skipped: Vec<SkippedInput>,
 }
 
 impl Report {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rampart_diagnostics::render::{self, TextOptions};
 use rampart_diagnostics::{
-    Finding, InputError, ObjectRef, ObjectSummary, Report, RuleDescriptor, Severity,
+    Finding, InputError, ObjectRef, ObjectSummary, Report, RuleDescriptor, Severity, SkippedInput,
 };
 use rampart_source::{SourceFile, TextRange};
 use serde_json::{Value, json};
@@ -231,6 +231,11 @@ fn sample_report() -> Report {
         objects,
         findings,
         errors,
+        skipped: vec![SkippedInput {
+            file: "manifests/values.yaml".into(),
+            line: 1,
+            reason: "no apiVersion and no object fields".into(),
+        }],
     }
 }
 
@@ -372,7 +377,9 @@ fn json_field_order_and_nulls() {
     let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
     assert_eq!(
         keys(&value),
-        ["version", "objects", "findings", "errors", "summary"]
+        [
+            "version", "objects", "findings", "errors", "skipped", "summary"
+        ]
     );
     assert_eq!(value["version"], 1);
     assert_eq!(
@@ -443,7 +450,7 @@ fn json_field_order_and_nulls() {
     assert_eq!(value["errors"][1]["line"], 0);
     assert_eq!(
         value["summary"],
-        json!({"objects": 2, "findings": 6, "errors": 2,
+        json!({"objects": 2, "findings": 6, "errors": 2, "skipped": 1,
                "by_severity": {"critical": 1, "high": 1, "medium": 2, "low": 1, "info": 1}})
     );
 }
@@ -453,14 +460,15 @@ fn json_of_an_empty_report() {
     let value: Value = serde_json::from_str(&json_of(&Report::default())).unwrap();
     assert_eq!(
         value,
-        json!({"version": 1, "objects": [], "findings": [], "errors": [],
-               "summary": {"objects": 0, "findings": 0, "errors": 0,
+        json!({"version": 1, "objects": [], "findings": [], "errors": [], "skipped": [],
+               "summary": {"objects": 0, "findings": 0, "errors": 0, "skipped": 0,
                            "by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}}})
     );
 }
 
 fn one_finding(file: &SourceFile, range: TextRange) -> Report {
     Report {
+        skipped: Vec::new(),
         objects: Vec::new(),
         findings: vec![Finding {
             rule: "T001".into(),

@@ -11,6 +11,6 @@ mod pointer;
 mod schema;
 
 pub use catalog::{BuiltinKind, PodTemplatePath, builtin_kind, is_builtin_group, suggest_kind};
-pub use object::{ExtractProblem, K8sObject, PodTemplate, extract_objects};
+pub use object::{ExtractProblem, Extracted, K8sObject, NotAnObject, PodTemplate, extract_objects};
 pub use pointer::{escape_token, join_pointer};
 pub use schema::{SchemaProblem, check_schema};

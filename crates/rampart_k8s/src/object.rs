@@ -44,27 +44,70 @@ pub struct ExtractProblem {
     pub message: String,
 }
 
-/// Extracts the objects of one document. Documents that are null (empty) or
-/// carry neither `apiVersion` nor `kind` (Helm values, config files) yield
-/// nothing and no problem: they are not Kubernetes objects.
-pub fn extract_objects(document: &Value) -> (Vec<K8sObject<'_>>, Vec<ExtractProblem>) {
-    let mut objects = Vec::new();
-    let mut problems = Vec::new();
+/// Why a document was not treated as a Kubernetes object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAnObject {
+    /// A sequence or scalar at the top level (rule files, plain lists).
+    NotAMapping,
+    /// A Kubernetes audit event (`auditID`, `audit.k8s.io`): input for `rampart audit`.
+    AuditEvent,
+    /// A mapping without `apiVersion` that does not look like an object
+    /// (Helm values, tool configuration).
+    NoApiVersion,
+}
+
+impl NotAnObject {
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotAnObject::NotAMapping => "not a mapping",
+            NotAnObject::AuditEvent => "Kubernetes audit event",
+            NotAnObject::NoApiVersion => "no apiVersion and no object fields",
+        }
+    }
+}
+
+/// The objects of one document, the problems found, or why it holds none.
+#[derive(Debug, Clone, Default)]
+pub struct Extracted<'a> {
+    pub objects: Vec<K8sObject<'a>>,
+    pub problems: Vec<ExtractProblem>,
+    pub skipped: Option<NotAnObject>,
+}
+
+/// Extracts the objects of one document. Empty documents yield nothing; other
+/// documents that are not Kubernetes objects yield `skipped` and no problem.
+/// A mapping counts as an object when it has `apiVersion`, or has `kind`
+/// together with `metadata` or `spec` (so a missing apiVersion is reported).
+pub fn extract_objects(document: &Value) -> Extracted<'_> {
+    let mut extracted = Extracted::default();
     match document {
         Value::Null => {}
-        Value::Object(map) if !map.contains_key("apiVersion") && !map.contains_key("kind") => {}
-        Value::Object(_) => {
-            extract_one(document, String::new(), &mut objects, &mut problems, true);
+        Value::Object(map) => {
+            let is_audit_event = map.contains_key("auditID")
+                || map
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.starts_with("audit.k8s.io/"));
+            let looks_like_object = map.contains_key("apiVersion")
+                || (map.contains_key("kind")
+                    && (map.contains_key("metadata") || map.contains_key("spec")));
+            if is_audit_event {
+                extracted.skipped = Some(NotAnObject::AuditEvent);
+            } else if !looks_like_object {
+                extracted.skipped = Some(NotAnObject::NoApiVersion);
+            } else {
+                extract_one(
+                    document,
+                    String::new(),
+                    &mut extracted.objects,
+                    &mut extracted.problems,
+                    true,
+                );
+            }
         }
-        other => problems.push(ExtractProblem {
-            pointer: String::new(),
-            message: format!(
-                "expected a Kubernetes object (a mapping with apiVersion and kind), found {}",
-                describe(other)
-            ),
-        }),
+        _ => extracted.skipped = Some(NotAnObject::NotAMapping),
     }
-    (objects, problems)
+    extracted
 }
 
 fn extract_one<'a>(
@@ -326,7 +369,9 @@ mod tests {
         for (api_version, kind, mut body, spec) in cases {
             body["apiVersion"] = json!(api_version);
             body["kind"] = json!(kind);
-            let (objects, problems) = extract_objects(&body);
+            let Extracted {
+                objects, problems, ..
+            } = extract_objects(&body);
             assert!(problems.is_empty(), "{kind}: {problems:?}");
             assert_eq!(
                 objects[0].pod_template.map(|t| t.spec),
@@ -343,7 +388,9 @@ mod tests {
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}},
             {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "b"}, "spec": {"template": {"spec": {"containers": []}}}},
         ]});
-        let (objects, problems) = extract_objects(&list);
+        let Extracted {
+            objects, problems, ..
+        } = extract_objects(&list);
         assert!(problems.is_empty());
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[0].pointer, "/items/0");
@@ -351,41 +398,62 @@ mod tests {
         assert_eq!(objects[1].pointer, "/items/1");
         assert!(objects[1].pod_template.is_some());
         let typed = json!({"apiVersion": "v1", "kind": "PodList", "items": []});
-        assert_eq!(extract_objects(&typed).0.len(), 0);
+        assert_eq!(extract_objects(&typed).objects.len(), 0);
     }
 
     #[test]
     fn reports_structural_problems() {
-        let (_, problems) =
-            extract_objects(&json!({"apiVersion": "apps/v1", "kind": "Deploymnet"}));
+        let problems_of = |v: Value| extract_objects(&v).problems;
+        let problems = problems_of(json!({"apiVersion": "apps/v1", "kind": "Deploymnet"}));
         assert_eq!(problems[0].pointer, "/kind");
         assert!(problems[0].message.contains("did you mean `Deployment`"));
-        let (_, problems) = extract_objects(&json!({"apiVersion": "v1", "kind": "Deployment"}));
+        let problems = problems_of(json!({"apiVersion": "v1", "kind": "Deployment"}));
         assert!(problems[0].message.contains("apps/v1"), "{problems:?}");
-        let (_, problems) = extract_objects(&json!({"kind": "Pod", "spec": {}}));
+        let problems = problems_of(json!({"kind": "Pod", "spec": {}}));
         assert_eq!(problems[0].message, "missing field `apiVersion`");
-        let (_, problems) =
-            extract_objects(&json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {}}));
+        let problems =
+            problems_of(json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "spec": {}}));
         assert_eq!(problems[0].pointer, "/spec/template/spec");
-        let (_, problems) = extract_objects(&json!([1, 2]));
-        assert!(problems[0].message.contains("found a sequence"));
-        let (_, problems) = extract_objects(&json!({"apiVersion": 1, "kind": "Pod"}));
+        let problems = problems_of(json!({"apiVersion": 1, "kind": "Pod"}));
         assert_eq!(problems[0].pointer, "/apiVersion");
     }
 
     #[test]
     fn skips_non_kubernetes_documents() {
-        let values = json!({"replicaCount": 2, "image": {"tag": "x"}});
-        let (objects, problems) = extract_objects(&values);
-        assert!(objects.is_empty() && problems.is_empty());
-        let (objects, problems) = extract_objects(&Value::Null);
-        assert!(objects.is_empty() && problems.is_empty());
+        let skipped = |v: Value| {
+            let e = extract_objects(&v);
+            assert!(e.objects.is_empty() && e.problems.is_empty(), "{v}");
+            e.skipped
+        };
+        assert_eq!(
+            skipped(json!({"replicaCount": 2, "image": {"tag": "x"}})),
+            Some(NotAnObject::NoApiVersion)
+        );
+        assert_eq!(
+            skipped(json!({"kind": "DaemonSet", "replicaCount": 1})),
+            Some(NotAnObject::NoApiVersion)
+        );
+        assert_eq!(
+            skipped(json!([{"rule": "x"}])),
+            Some(NotAnObject::NotAMapping)
+        );
+        assert_eq!(
+            skipped(json!({"kind": "Event", "auditID": "1", "metadata": {}})),
+            Some(NotAnObject::AuditEvent)
+        );
+        assert_eq!(
+            skipped(json!({"apiVersion": "audit.k8s.io/v1", "kind": "Event"})),
+            Some(NotAnObject::AuditEvent)
+        );
+        assert_eq!(skipped(Value::Null), None);
     }
 
     #[test]
     fn custom_resources_are_accepted() {
         let monitor = json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor"});
-        let (objects, problems) = extract_objects(&monitor);
+        let Extracted {
+            objects, problems, ..
+        } = extract_objects(&monitor);
         assert!(problems.is_empty());
         assert!(objects[0].builtin.is_none());
     }

@@ -135,7 +135,19 @@ fn decode<T: DeserializeOwned>(value: &Value, base: &str) -> Option<SchemaProble
         }
     }
     let field = pointer.trim_start_matches('/').replace('/', ".");
-    let inner = error.into_inner().to_string();
+    let mut inner = error.into_inner().to_string();
+    if [
+        "Invalid symbol",
+        "Invalid last symbol",
+        "Invalid padding",
+        "Invalid input length",
+        "Encoded text cannot",
+    ]
+    .iter()
+    .any(|p| inner.starts_with(p))
+    {
+        inner = format!("not valid base64 ({})", inner.trim_end_matches('.'));
+    }
     let message = if field.is_empty() {
         inner
     } else if inner.starts_with("missing field") {

@@ -78,7 +78,10 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     };
     let cis = split_list(attr.cis.as_ref());
     let mitre = split_list(attr.mitre.as_ref());
-    let since = attr.since.map(|s| s.value()).unwrap_or_else(|| "0.1.0".into());
+    let since = attr
+        .since
+        .map(|s| s.value())
+        .unwrap_or_else(|| "0.1.0".into());
     let summary = summary_of(&doc);
     let ident = &input.ident;
     Ok(quote! {

@@ -11,6 +11,7 @@
 //! their stream positions. Anchors, aliases and merge keys (`<<`) are expanded.
 
 mod build;
+mod json_stream;
 mod node;
 mod scalar;
 
@@ -101,6 +102,32 @@ pub struct Stream {
 }
 
 /// Parses a YAML (or JSON) stream of documents. Never panics.
+///
+/// Concatenated JSON values (`{...}\n{...}`, as `kubectl` accepts and JSON
+/// Lines files hold) are a stream of documents too, one per value.
 pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
-    build::parse(text, limits)
+    match json_stream::split(text) {
+        Some(values) if values.len() > 1 && text.len() <= limits.max_bytes => {
+            let mut stream = Stream::default();
+            for (index, range) in values.into_iter().enumerate() {
+                let part = build::parse(&text[range.start..range.end], limits);
+                for mut document in part.documents {
+                    json_stream::shift_document(&mut document, range.start, index);
+                    stream.documents.push(document);
+                }
+                stream
+                    .errors
+                    .extend(part.errors.into_iter().map(|mut error| {
+                        error.range = TextRange::new(
+                            error.range.start + range.start,
+                            error.range.end + range.start,
+                        );
+                        error.document = Some(index);
+                        error
+                    }));
+            }
+            stream
+        }
+        _ => build::parse(text, limits),
+    }
 }

@@ -31,7 +31,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         cluster_minor: args.cluster_version.unwrap_or(pss::NEWEST_MINOR),
         ..CheckOptions::default()
     };
-    let (inputs, walk_errors) = inputs::collect(&args.paths);
+    let inputs::Collected {
+        inputs,
+        errors: walk_errors,
+        skipped: walk_skipped,
+    } = inputs::collect(&args.paths);
     let mut out = open_output(args)?;
     if args.parse_only {
         return parse_only(&inputs, &options, walk_errors.len(), &mut out);
@@ -39,9 +43,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
 
     let mut report = Report {
         errors: walk_errors,
+        skipped: walk_skipped,
         ..Report::default()
     };
-    let mut skipped_documents = 0;
     for chunk in inputs.chunks(CHUNK) {
         let results: Vec<FileReport> = chunk
             .par_iter()
@@ -51,7 +55,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             report.objects.extend(result.objects);
             report.findings.extend(result.findings);
             report.errors.extend(result.errors);
-            skipped_documents += result.skipped_documents;
+            report.skipped.extend(result.skipped);
         }
     }
 
@@ -71,11 +75,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 show_snippets: true,
             };
             render::text(&report, &options, &mut out)?;
-            if skipped_documents > 0 {
+            if !report.skipped.is_empty() {
+                let count = report.skipped.len();
                 writeln!(
                     out,
-                    "Skipped {skipped_documents} document{} without apiVersion and kind (not Kubernetes objects).",
-                    if skipped_documents == 1 { "" } else { "s" }
+                    "Skipped {count} document{} or file{} holding no Kubernetes object (see `skipped` in --format json).",
+                    if count == 1 { "" } else { "s" },
+                    if count == 1 { "" } else { "s" },
                 )?;
             }
         }

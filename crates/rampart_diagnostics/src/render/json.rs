@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::{Finding, InputError, ObjectRef, ObjectSummary, Report, Severity};
+use crate::{Finding, InputError, ObjectRef, ObjectSummary, Report, Severity, SkippedInput};
 
 /// Version of the JSON contract; only additive changes within a version.
 pub const JSON_VERSION: u32 = 1;
@@ -15,7 +15,15 @@ struct JsonReport<'a> {
     objects: Vec<JsonObject<'a>>,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    skipped: Vec<JsonSkipped<'a>>,
     summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    file: &'a str,
+    line: usize,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -62,6 +70,7 @@ struct JsonSummary {
     objects: usize,
     findings: usize,
     errors: usize,
+    skipped: usize,
     by_severity: BySeverity,
 }
 
@@ -143,10 +152,12 @@ fn document(report: &Report) -> JsonReport<'_> {
             .map(Into::into)
             .collect(),
         errors: report.sorted_errors().into_iter().map(Into::into).collect(),
+        skipped: sorted_skipped(&report.skipped),
         summary: JsonSummary {
             objects: summary.objects,
             findings: summary.findings,
             errors: summary.errors,
+            skipped: report.skipped.len(),
             by_severity: BySeverity {
                 critical: summary.count(Severity::Critical),
                 high: summary.count(Severity::High),
@@ -156,6 +167,19 @@ fn document(report: &Report) -> JsonReport<'_> {
             },
         },
     }
+}
+
+fn sorted_skipped(skipped: &[SkippedInput]) -> Vec<JsonSkipped<'_>> {
+    let mut sorted: Vec<&SkippedInput> = skipped.iter().collect();
+    sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    sorted
+        .into_iter()
+        .map(|s| JsonSkipped {
+            file: &s.file,
+            line: s.line,
+            reason: &s.reason,
+        })
+        .collect()
 }
 
 /// Writes the report as pretty-printed JSON followed by a newline.
