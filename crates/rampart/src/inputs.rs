@@ -110,6 +110,9 @@ pub fn collect(paths: &[PathBuf]) -> Collected {
             )),
         }
     }
+    // One global order (by path) so output can be streamed in sorted order.
+    inputs.sort_by_key(Input::display_name);
+    inputs.dedup();
     Collected {
         inputs,
         errors,

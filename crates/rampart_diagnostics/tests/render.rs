@@ -940,3 +940,21 @@ fn documented_example_matches_the_contract() {
     assert_eq!(a, b);
     assert_eq!(example["version"], rendered["version"]);
 }
+
+/// The streamed JSON document equals the one-shot document.
+#[test]
+fn json_stream_matches_json() {
+    let report = sample_report();
+    let mut out = Vec::new();
+    let mut stream = render::JsonStream::new(&mut out, std::io::Cursor::new(Vec::new())).unwrap();
+    stream.add(&report).unwrap();
+    stream.finish().unwrap();
+    let streamed: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(streamed, render::json_value(&report).unwrap());
+
+    let mut out = Vec::new();
+    let stream = render::JsonStream::new(&mut out, std::io::Cursor::new(Vec::new())).unwrap();
+    stream.finish().unwrap();
+    let empty: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(empty, render::json_value(&Report::default()).unwrap());
+}

@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rampart_diagnostics::{Report, RuleDescriptor, render};
+use rampart_diagnostics::{Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
 use rampart_linter::pss;
 use rampart_yaml::parse_stream;
@@ -41,65 +41,110 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         return parse_only(&inputs, &options, walk_errors.len(), &mut out);
     }
 
-    let mut report = Report {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let text_options = render::TextOptions {
+        color,
+        show_snippets: true,
+    };
+    let walk = Report {
         errors: walk_errors,
         skipped: walk_skipped,
         ..Report::default()
     };
-    for chunk in inputs.chunks(CHUNK) {
+    let chunks = inputs.chunks(CHUNK).map(|chunk| {
+        let mut part = Report::default();
         let results: Vec<FileReport> = chunk
             .par_iter()
             .map(|input| check_input(input, &options))
             .collect();
         for result in results {
-            report.objects.extend(result.objects);
-            report.findings.extend(result.findings);
-            report.errors.extend(result.errors);
-            report.skipped.extend(result.skipped);
+            part.objects.extend(result.objects);
+            part.findings.extend(result.findings);
+            part.errors.extend(result.errors);
+            part.skipped.extend(result.skipped);
         }
-    }
+        part
+    });
 
+    // Text and JSON are written chunk by chunk, so memory stays bounded by the
+    // chunk, not the whole input; SARIF needs the whole report.
+    let mut failed = false;
+    let mut has_errors = !walk.errors.is_empty();
     match args.format {
         Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    args.output.is_none()
-                        && io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            let options = render::TextOptions {
-                color,
-                show_snippets: true,
-            };
-            render::text(&report, &options, &mut out)?;
-            if !report.skipped.is_empty() {
-                let count = report.skipped.len();
+            let mut summary = Summary::default();
+            let mut errors = walk;
+            for part in chunks {
+                render::text_findings(&part, &text_options, &mut out)?;
+                failed |= part.has_findings_at_or_above(args.fail_on);
+                add_counts(&mut summary, &part);
+                errors.errors.extend(part.errors);
+                errors.skipped.extend(part.skipped);
+            }
+            render::text_errors(&errors, &text_options, &mut out)?;
+            summary.errors = errors.errors.len();
+            has_errors |= summary.errors > 0;
+            render::text_summary(&summary, &text_options, &mut out)?;
+            let skipped = errors.skipped.len();
+            if skipped > 0 {
+                let plural = if skipped == 1 { "" } else { "s" };
                 writeln!(
                     out,
-                    "Skipped {count} document{} or file{} holding no Kubernetes object (see `skipped` in --format json).",
-                    if count == 1 { "" } else { "s" },
-                    if count == 1 { "" } else { "s" },
+                    "Skipped {skipped} document{plural} or file{plural} holding no Kubernetes object (see `skipped` in --format json)."
                 )?;
             }
         }
-        Format::Json => render::json(&report, &mut out)?,
+        Format::Json => {
+            let spool = tempfile::tempfile().context("cannot create a spool file")?;
+            let mut stream = render::JsonStream::new(&mut out, spool)?;
+            stream.add(&walk)?;
+            for part in chunks {
+                failed |= part.has_findings_at_or_above(args.fail_on);
+                has_errors |= !part.errors.is_empty();
+                stream.add(&part)?;
+            }
+            stream.finish()?;
+        }
         Format::Sarif => {
+            let mut report = walk;
+            for part in chunks {
+                report.objects.extend(part.objects);
+                report.findings.extend(part.findings);
+                report.errors.extend(part.errors);
+                report.skipped.extend(part.skipped);
+            }
+            failed = report.has_findings_at_or_above(args.fail_on);
+            has_errors = !report.errors.is_empty();
             let rules = rule_descriptors();
             render::sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)?;
         }
     }
     out.flush().context("cannot write the report")?;
 
-    Ok(if !report.errors.is_empty() {
+    Ok(if has_errors {
         ExitCode::from(2)
-    } else if report.has_findings_at_or_above(args.fail_on) {
+    } else if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn add_counts(summary: &mut Summary, part: &Report) {
+    let counts = part.summary();
+    summary.objects += counts.objects;
+    summary.findings += counts.findings;
+    for (total, count) in summary.by_severity.iter_mut().zip(counts.by_severity) {
+        *total += count;
+    }
 }
 
 fn check_input(input: &Input, options: &CheckOptions) -> FileReport {

@@ -1,6 +1,6 @@
 //! The stable JSON contract, documented in `docs/json-output.md`.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, Write};
 
 use serde::Serialize;
 
@@ -186,4 +186,101 @@ fn sorted_skipped(skipped: &[SkippedInput]) -> Vec<JsonSkipped<'_>> {
 pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document(report))?;
     writeln!(out)
+}
+
+/// Writes the JSON document in parts, so a scan need not hold every file's
+/// source until the end: objects go straight to the output, findings to a
+/// spool file that is copied in at [`JsonStream::finish`]. Parts must come in
+/// file order; each part is sorted like [`json`]. The output is compact JSON.
+pub struct JsonStream<'w, S: Read + Write + Seek> {
+    out: &'w mut dyn Write,
+    spool: io::BufWriter<S>,
+    errors: Vec<u8>,
+    skipped: Vec<u8>,
+    objects: usize,
+    findings: usize,
+    error_count: usize,
+    skipped_count: usize,
+    by_severity: [usize; 5],
+}
+
+impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
+    /// Starts the document on `out`; `spool` is scratch space for findings.
+    pub fn new(out: &'w mut dyn Write, spool: S) -> io::Result<Self> {
+        write!(out, "{{\"version\":{JSON_VERSION},\"objects\":[")?;
+        Ok(Self {
+            out,
+            spool: io::BufWriter::new(spool),
+            errors: Vec::new(),
+            skipped: Vec::new(),
+            objects: 0,
+            findings: 0,
+            error_count: 0,
+            skipped_count: 0,
+            by_severity: [0; 5],
+        })
+    }
+
+    /// Adds one part of the report.
+    pub fn add(&mut self, part: &Report) -> io::Result<()> {
+        for object in part.sorted_objects() {
+            separator(&mut *self.out, self.objects)?;
+            serde_json::to_writer(&mut *self.out, &JsonObject::from(object))?;
+            self.objects += 1;
+        }
+        for finding in part.sorted_findings() {
+            separator(&mut self.spool, self.findings)?;
+            serde_json::to_writer(&mut self.spool, &JsonFinding::from(finding))?;
+            self.findings += 1;
+            self.by_severity[finding.severity as usize] += 1;
+        }
+        for error in part.sorted_errors() {
+            separator(&mut self.errors, self.error_count)?;
+            serde_json::to_writer(&mut self.errors, &JsonError::from(error))?;
+            self.error_count += 1;
+        }
+        for skipped in sorted_skipped(&part.skipped) {
+            separator(&mut self.skipped, self.skipped_count)?;
+            serde_json::to_writer(&mut self.skipped, &skipped)?;
+            self.skipped_count += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes the rest of the document.
+    pub fn finish(self) -> io::Result<()> {
+        write!(self.out, "],\"findings\":[")?;
+        let mut spool = self.spool.into_inner().map_err(|e| e.into_error())?;
+        spool.rewind()?;
+        io::copy(&mut spool, &mut *self.out)?;
+        write!(self.out, "],\"errors\":[")?;
+        self.out.write_all(&self.errors)?;
+        write!(self.out, "],\"skipped\":[")?;
+        self.out.write_all(&self.skipped)?;
+        write!(self.out, "],\"summary\":")?;
+        let count = |s: Severity| self.by_severity[s as usize];
+        let summary = JsonSummary {
+            objects: self.objects,
+            findings: self.findings,
+            errors: self.error_count,
+            skipped: self.skipped_count,
+            by_severity: BySeverity {
+                critical: count(Severity::Critical),
+                high: count(Severity::High),
+                medium: count(Severity::Medium),
+                low: count(Severity::Low),
+                info: count(Severity::Info),
+            },
+        };
+        serde_json::to_writer(&mut *self.out, &summary)?;
+        writeln!(self.out, "}}")
+    }
+}
+
+fn separator(out: &mut dyn Write, written: usize) -> io::Result<()> {
+    if written > 0 {
+        out.write_all(b",\n")
+    } else {
+        out.write_all(b"\n")
+    }
 }

@@ -4,9 +4,9 @@ mod json;
 mod sarif;
 mod text;
 
-pub use json::{JSON_VERSION, json, json_value};
+pub use json::{JSON_VERSION, JsonStream, json, json_value};
 pub use sarif::{INFORMATION_URI, sarif, sarif_log, sarif_value};
-pub use text::{TextOptions, text};
+pub use text::{TextOptions, text, text_errors, text_findings, text_summary};
 
 /// Largest byte offset `<= offset` that is a char boundary of `text`.
 pub(crate) fn floor_char_boundary(text: &str, offset: usize) -> usize {

@@ -9,7 +9,7 @@ use annotate_snippets::{
 use rampart_source::{SourceFile, TextRange};
 
 use super::floor_char_boundary;
-use crate::{Finding, InputError, Report, Severity};
+use crate::{Finding, InputError, Report, Severity, Summary};
 
 /// A snippet spanning more lines than this shows only its first line.
 const MAX_SNIPPET_LINES: usize = 6;
@@ -36,20 +36,49 @@ impl Default for TextOptions {
 
 /// Writes every finding, then every input error, then a one-line summary.
 pub fn text(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
-    let renderer = if options.color {
+    text_findings(report, options, out)?;
+    text_errors(report, options, out)?;
+    text_summary(&report.summary(), options, out)
+}
+
+fn renderer(options: &TextOptions) -> Renderer {
+    if options.color {
         Renderer::styled()
     } else {
         Renderer::plain()
-    };
+    }
+}
+
+/// Writes the findings of `report` only (for output streamed in parts).
+pub fn text_findings(
+    report: &Report,
+    options: &TextOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let renderer = renderer(options);
     for finding in report.sorted_findings() {
         let group = finding_group(finding, options);
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
+    Ok(())
+}
+
+/// Writes the input errors of `report` only.
+pub fn text_errors(report: &Report, options: &TextOptions, out: &mut dyn Write) -> io::Result<()> {
+    let renderer = renderer(options);
     for error in report.sorted_errors() {
         let group = error_group(error, options);
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
-    let summary = report.summary();
+    Ok(())
+}
+
+/// Writes the one-line summary.
+pub fn text_summary(
+    summary: &Summary,
+    options: &TextOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if options.color {
         writeln!(out, "\x1b[1m{summary}\x1b[0m")
     } else {
