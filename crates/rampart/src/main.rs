@@ -6,6 +6,10 @@ use clap::Parser;
 use rampart::args::{Cli, Command};
 use rampart::commands;
 
+/// mimalloc: the scan allocates many small trees and strings across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

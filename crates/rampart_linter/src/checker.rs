@@ -140,6 +140,7 @@ fn check_object(
         pss_json = evaluation_json(&evaluation);
         for violation in &evaluation.violations {
             let rule = violation.rule;
+            let standards = rule.standards();
             for offender in &violation.offenders {
                 let relative = map_pod_pointer(&offender.pointer, template);
                 let pointer = join_pointer(&object.pointer, &relative);
@@ -149,12 +150,12 @@ fn check_object(
                     rule_name: rule.name.to_string(),
                     severity: rule.severity,
                     message: offender.message.clone(),
-                    help: rule.help(),
+                    help: rule.help.map(str::to_string),
                     file: file.clone(),
                     range,
                     object: Some(object_ref.clone()),
                     container: offender.container.clone(),
-                    standards: rule.standards(),
+                    standards: standards.clone(),
                     helm_source: document.helm_source.clone(),
                 });
             }

@@ -11,6 +11,8 @@ pub struct RuleMeta {
     pub name: &'static str,
     /// One line: the first paragraph of "What it does".
     pub summary: &'static str,
+    /// One-line help for findings: the first sentence of the "Fix" section.
+    pub help: Option<&'static str>,
     /// The full Markdown documentation (the doc comment).
     pub documentation: &'static str,
     pub severity: Severity,
@@ -40,24 +42,4 @@ impl RuleMeta {
 /// Implemented by `#[derive(RuleMetadata)]`.
 pub trait RuleMetadata {
     const META: RuleMeta;
-}
-
-impl RuleMeta {
-    /// The first sentence of the documentation's "Fix" section, as a help line.
-    pub fn help(&self) -> Option<String> {
-        let (_, fix) = self.documentation.split_once("## Fix")?;
-        let paragraph: Vec<&str> = fix
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| l.is_empty())
-            .take_while(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("```"))
-            .collect();
-        let text = paragraph.join(" ");
-        let sentence = match text.find(". ") {
-            Some(end) => &text[..=end],
-            None => text.as_str(),
-        };
-        let sentence = sentence.trim();
-        (!sentence.is_empty()).then(|| sentence.to_string())
-    }
 }

@@ -83,6 +83,10 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         .map(|s| s.value())
         .unwrap_or_else(|| "0.1.0".into());
     let summary = summary_of(&doc);
+    let help = match help_of(&doc) {
+        Some(help) => quote!(Some(#help)),
+        None => quote!(None),
+    };
     let ident = &input.ident;
     Ok(quote! {
         impl crate::registry::RuleMetadata for #ident {
@@ -90,6 +94,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 code: #code,
                 name: #name,
                 summary: #summary,
+                help: #help,
                 documentation: #doc,
                 severity: crate::registry::Severity::#severity,
                 pss: #pss,
@@ -173,4 +178,22 @@ fn summary_of(doc: &str) -> String {
         .take_while(|l| !l.is_empty() && !l.starts_with('#'))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The first sentence of the "## Fix" section: the help line of every finding.
+fn help_of(doc: &str) -> Option<String> {
+    let (_, fix) = doc.split_once("## Fix")?;
+    let paragraph: Vec<&str> = fix
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("```"))
+        .collect();
+    let text = paragraph.join(" ");
+    let sentence = match text.find(". ") {
+        Some(end) => &text[..=end],
+        None => text.as_str(),
+    };
+    let sentence = sentence.trim();
+    (!sentence.is_empty()).then(|| sentence.to_string())
 }
