@@ -23,7 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests: Pod Security Standards, with field-precise diagnostics.
     Scan(ScanArgs),
-    /// Show a rule's documentation, or list every rule.
+    /// Show a rule's documentation, or list every rule (`rampart rules`).
+    #[command(visible_alias = "rules")]
     Rule(RuleArgs),
 }
 

@@ -143,7 +143,7 @@ pub struct Finding {
     pub range: TextRange,
     pub object: Option<ObjectRef>,
     pub container: Option<String>,
-    /// Standards references, e.g. `pss:baseline:privileged`, `cis:5.2.2`.
+    /// Standards references, e.g. `pss:baseline:privileged`, `cis-k8s:5.2.2`.
     pub standards: Vec<String>,
     /// Helm template that produced the document (`# Source:`).
     pub helm_source: Option<String>,

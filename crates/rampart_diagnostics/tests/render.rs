@@ -113,7 +113,7 @@ fn sample_report() -> Report {
             "container \"agent\" must not set securityContext.privileged=true",
             Some("remove securityContext.privileged or set it to false"),
             Some("agent"),
-            &["pss:baseline:privileged", "cis:5.2.1", "mitre:T1611"],
+            &["pss:baseline:privileged", "cis-k8s:5.2.1", "mitre:T1611"],
         ),
         finding(
             &ds,
@@ -124,7 +124,7 @@ fn sample_report() -> Report {
             "pod must not share the host's process namespace (hostPID=true)",
             Some("remove spec.hostPID or set it to false"),
             None,
-            &["pss:baseline:host-namespaces", "cis:5.2.3"],
+            &["pss:baseline:host-namespaces", "cis-k8s:5.2.3"],
         ),
         finding(
             &ds,
@@ -146,7 +146,7 @@ fn sample_report() -> Report {
             "container \"agent\" has no resources.limits",
             None,
             Some("agent"),
-            &["cis:5.7.4"],
+            &["cis-k8s:5.7.4"],
         ),
         finding(
             &ds,
@@ -352,7 +352,7 @@ fn text_matches_the_documented_layout() {
    |             ^^^^^^^^^^^^^^^^ privileged-container
    |
    = help: remove securityContext.privileged or set it to false
-   = note: DaemonSet datadog/datadog-agent, container \"agent\"; pss:baseline:privileged, cis:5.2.1, mitre:T1611
+   = note: DaemonSet datadog/datadog-agent, container \"agent\"; pss:baseline:privileged, cis-k8s:5.2.1, mitre:T1611
 ";
     assert!(out.contains(expected), "{out}");
 }
@@ -808,7 +808,7 @@ fn sarif_contents() {
     assert_eq!(privileged["properties"]["container"], "agent");
     assert_eq!(
         privileged["properties"]["standards"],
-        json!(["pss:baseline:privileged", "cis:5.2.1", "mitre:T1611"])
+        json!(["pss:baseline:privileged", "cis-k8s:5.2.1", "mitre:T1611"])
     );
 
     let invocation = &run["invocations"][0];

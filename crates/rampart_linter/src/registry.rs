@@ -27,13 +27,13 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// Standards tags such as `pss:baseline:privileged`, `cis:5.2.2`, `mitre:T1611`.
+    /// Standards tags such as `pss:baseline:privileged`, `cis-k8s:5.2.2`, `mitre:T1611`.
     pub fn standards(&self) -> Vec<String> {
         let mut tags = Vec::new();
         if let Some(pss) = self.pss {
             tags.push(format!("pss:{pss}"));
         }
-        tags.extend(self.cis.iter().map(|c| format!("cis:{c}")));
+        tags.extend(self.cis.iter().map(|c| format!("cis-k8s:{c}")));
         tags.extend(self.mitre.iter().map(|m| format!("mitre:{m}")));
         tags
     }

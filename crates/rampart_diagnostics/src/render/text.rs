@@ -119,7 +119,7 @@ fn finding_group(finding: &Finding, options: &TextOptions) -> Group<'static> {
     title.elements(elements)
 }
 
-/// `DaemonSet ns/name, container "agent"; pss:baseline:privileged, cis:5.2.2`.
+/// `DaemonSet ns/name, container "agent"; pss:baseline:privileged, cis-k8s:5.2.2`.
 fn context_note(finding: &Finding) -> String {
     let mut note = String::new();
     if let Some(object) = &finding.object {
