@@ -144,12 +144,19 @@ fn check_object(
             for offender in &violation.offenders {
                 let relative = map_pod_pointer(&offender.pointer, template);
                 let pointer = join_pointer(&object.pointer, &relative);
-                let range = field_range(file, document.locate(&pointer));
+                let located = document.locate(&pointer);
+                let range = field_range(file, located);
+                let mut message = offender.message.clone();
+                if defaulted_host_port(document, &pointer, located) {
+                    message.push_str(
+                        " (the API server sets hostPort to containerPort because the pod uses hostNetwork: true)",
+                    );
+                }
                 report.findings.push(Finding {
                     rule: rule.code.to_string(),
                     rule_name: rule.name.to_string(),
                     severity: rule.severity,
-                    message: offender.message.clone(),
+                    message,
                     help: rule.help.map(str::to_string),
                     file: file.clone(),
                     range,
@@ -171,6 +178,18 @@ fn check_object(
         helm_source: document.helm_source.clone(),
         pss: pss_json,
     });
+}
+
+/// Whether a `hostPort` at `pointer` exists only through the hostNetwork
+/// defaulting of Pods (absent or 0 in the source).
+fn defaulted_host_port(document: &Document, pointer: &str, located: Located) -> bool {
+    pointer.ends_with("/hostPort")
+        && (!located.exact
+            || document
+                .root
+                .pointer(pointer)
+                .and_then(|node| node.as_i64())
+                == Some(0))
 }
 
 /// The `pss` member of an object in the JSON output.

@@ -527,10 +527,15 @@ impl OpenDocument {
         }
         self.count(cx, nodes, span)?;
         self.tree_nodes = self.tree_nodes.saturating_add(nodes);
-        let node = self
-            .anchors
-            .get(&id)
-            .map_or_else(|| null_node(span), |a| a.node.clone());
+        // The copy keeps its anchor's inner ranges, but the alias node itself
+        // is at the alias, so a location inside the copy resolves to here.
+        let node = self.anchors.get(&id).map_or_else(
+            || null_node(span),
+            |a| Node {
+                range: span,
+                ..a.node.clone()
+            },
+        );
         self.attach(node, span.end, false, height);
         Ok(())
     }

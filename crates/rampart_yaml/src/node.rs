@@ -166,6 +166,14 @@ impl Document {
         let mut node = &self.root;
         for token in tokens {
             match node.child(&token) {
+                // A child outside its parent's text came from an alias or a
+                // merge key: the parent is where this document introduces it.
+                Some((_, child))
+                    if child.range.start < node.range.start || child.range.end > node.range.end =>
+                {
+                    found.exact = false;
+                    return found;
+                }
                 Some((key, child)) => {
                     found.key = key;
                     found.value = child.range;

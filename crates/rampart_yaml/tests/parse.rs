@@ -196,11 +196,18 @@ fn anchors_and_aliases() {
     let doc = parse_one(text);
     let base = doc.root.get("base").unwrap();
     let copy = doc.root.get("copy").unwrap();
-    assert_eq!(copy, base);
-    assert_eq!(slice(text, copy.range), "{cpu: 1, mem: 2}");
+    assert_eq!(copy.kind, base.kind);
+    // The alias node is at the alias; its copied children keep the anchor's ranges.
+    assert_eq!(slice(text, copy.range), "*b");
+    assert_eq!(slice(text, copy.get("cpu").unwrap().range), "1");
     let list = doc.root.get("list").unwrap().as_seq().unwrap();
     assert_eq!(list[1].as_str(), Some("x"));
-    assert_eq!(at(text, list[1].range), (3, 11));
+    assert_eq!(at(text, list[1].range), (3, 14));
+    // A pointer into an alias copy resolves to the alias, not to the anchor.
+    let located = doc.locate("/copy/cpu");
+    assert!(!located.exact);
+    assert_eq!(slice(text, located.value), "*b");
+    assert_eq!(slice(text, located.key.unwrap()), "copy");
 }
 
 #[test]

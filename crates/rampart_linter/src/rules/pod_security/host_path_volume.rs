@@ -63,7 +63,7 @@ use super::prelude::*;
 ///
 /// ## Fix
 /// Replace the `hostPath` volume with `emptyDir` for scratch space, a
-/// `persistentVolumeClaim` for durable data, or a `configMap`/`secret`/
+/// `persistentVolumeClaim` for durable data, or a `configMap`, `secret` or
 /// `projected` volume for configuration. Never mount the container runtime
 /// socket into an application pod.
 ///
