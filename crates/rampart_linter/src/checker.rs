@@ -8,6 +8,9 @@ use rampart_yaml::{Document, Limits, Located, parse_stream};
 use serde_json::{Value, json};
 
 use crate::pss::{self, Evaluation, Level, PodRef, PolicyVersion};
+use crate::registry::RuleMeta;
+use crate::rule::{ObjectContext, RuleSettings};
+use crate::rules::object_rules;
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -17,6 +20,11 @@ pub struct CheckOptions {
     /// Evaluate as a cluster of this minor version (PSS emulation); newest known by default.
     pub cluster_minor: u32,
     pub limits: Limits,
+    /// Run the posture rules (everything but the Pod Security checks).
+    pub posture_rules: bool,
+    /// Rule codes or names not to report.
+    pub ignore: Vec<String>,
+    pub settings: RuleSettings,
 }
 
 impl Default for CheckOptions {
@@ -26,6 +34,9 @@ impl Default for CheckOptions {
             pss_version: PolicyVersion::Latest,
             cluster_minor: pss::NEWEST_MINOR,
             limits: Limits::default(),
+            posture_rules: true,
+            ignore: Vec::new(),
+            settings: RuleSettings::default(),
         }
     }
 }
@@ -140,6 +151,9 @@ fn check_object(
         pss_json = evaluation_json(&evaluation);
         for violation in &evaluation.violations {
             let rule = violation.rule;
+            if is_ignored(rule, options) {
+                continue;
+            }
             let standards = rule.standards();
             for offender in &violation.offenders {
                 let relative = map_pod_pointer(&offender.pointer, template);
@@ -168,6 +182,39 @@ fn check_object(
             }
         }
     }
+    if options.posture_rules {
+        let cx = ObjectContext::new(object, &options.settings);
+        let mut violations = Vec::new();
+        for rule in object_rules().iter() {
+            let meta = rule.meta();
+            if is_ignored(meta, options) {
+                continue;
+            }
+            violations.clear();
+            rule.check(&cx, &mut violations);
+            if violations.is_empty() {
+                continue;
+            }
+            let standards = meta.standards();
+            for violation in violations.drain(..) {
+                let pointer = join_pointer(&object.pointer, &violation.pointer);
+                let range = field_range(file, document.locate(&pointer));
+                report.findings.push(Finding {
+                    rule: meta.code.to_string(),
+                    rule_name: meta.name.to_string(),
+                    severity: violation.severity.unwrap_or(meta.severity),
+                    message: violation.message,
+                    help: meta.help.map(str::to_string),
+                    file: file.clone(),
+                    range,
+                    object: Some(object_ref.clone()),
+                    container: violation.container,
+                    standards: standards.clone(),
+                    helm_source: document.helm_source.clone(),
+                });
+            }
+        }
+    }
     report.objects.push(ObjectSummary {
         file: file.name().to_string(),
         line: file.position(start).line,
@@ -178,6 +225,13 @@ fn check_object(
         helm_source: document.helm_source.clone(),
         pss: pss_json,
     });
+}
+
+fn is_ignored(rule: &RuleMeta, options: &CheckOptions) -> bool {
+    options
+        .ignore
+        .iter()
+        .any(|wanted| wanted.eq_ignore_ascii_case(rule.code) || wanted == rule.name)
 }
 
 /// Whether a `hostPort` at `pointer` exists only through the hostNetwork

@@ -3,4 +3,5 @@
 pub mod checker;
 pub mod pss;
 pub mod registry;
+pub mod rule;
 pub mod rules;

@@ -49,7 +49,7 @@ fn is_kebab_case(name: &str) -> bool {
 #[test]
 fn every_rule_is_documented() {
     let rules = all_rules();
-    assert_eq!(rules.len(), 19);
+    assert!(rules.len() >= 19);
     let mut codes = HashSet::new();
     let mut names = HashSet::new();
     for rule in &rules {
@@ -147,4 +147,46 @@ fn pod_security_examples_fail_and_fixes_pass() {
         seen += 1;
     }
     assert_eq!(seen, 19);
+}
+
+/// Every posture rule's documented Example triggers it, and its "Use instead"
+/// does not (so the docs cannot lie).
+#[test]
+fn posture_examples_fail_and_fixes_pass() {
+    use rampart_linter::checker::{CheckOptions, check_file};
+    use rampart_linter::pss::Level;
+    use rampart_linter::rules::object_rules;
+    use rampart_source::SourceFile;
+
+    let options = CheckOptions {
+        pss_level: Level::Privileged,
+        ..CheckOptions::default()
+    };
+    for rule in object_rules() {
+        let meta = rule.meta();
+        let doc = meta.documentation;
+        for (heading, should_trigger) in [("## Example", true), ("## Use instead", false)] {
+            let yaml = yaml_block(section(doc, heading));
+            let file = SourceFile::new(format!("{} {heading}", meta.code), yaml);
+            let report = check_file(&file, &options);
+            assert!(
+                report.errors.is_empty(),
+                "{} {heading}: {:?}",
+                meta.code,
+                report.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+            );
+            let triggered = report.findings.iter().any(|f| f.rule == meta.code);
+            assert_eq!(
+                triggered,
+                should_trigger,
+                "{}: {heading} {} the rule",
+                meta.code,
+                if triggered {
+                    "triggers"
+                } else {
+                    "does not trigger"
+                }
+            );
+        }
+    }
 }

@@ -338,7 +338,11 @@ fn check_rule(code: &str, versions: &[&str]) {
 /// every fixture belongs to a rule.
 #[test]
 fn every_rule_has_a_fixture_and_snapshots() {
-    let rules = all_rules();
+    // Posture rules have their own harness (posture_fixtures.rs).
+    let rules: Vec<_> = all_rules()
+        .into_iter()
+        .filter(|rule| rule.pss.is_some())
+        .collect();
     let codes: BTreeSet<&str> = rules.iter().map(|rule| rule.code).collect();
     let tested: BTreeSet<&str> = TESTS.iter().map(|(_, code, _)| *code).collect();
     assert_eq!(tested.len(), TESTS.len(), "a rule is tested twice");

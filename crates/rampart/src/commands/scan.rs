@@ -8,6 +8,7 @@ use anyhow::Context;
 use rampart_diagnostics::{Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
 use rampart_linter::pss;
+use rampart_linter::rule::RuleSettings;
 use rampart_yaml::parse_stream;
 use rayon::prelude::*;
 use serde_json::json;
@@ -29,6 +30,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         pss_level: args.pss_level,
         pss_version: args.pss_version,
         cluster_minor: args.cluster_version.unwrap_or(pss::NEWEST_MINOR),
+        posture_rules: !args.pss_only,
+        ignore: args.ignore.clone(),
+        settings: RuleSettings {
+            allowed_registries: args.allowed_registry.clone(),
+        },
         ..CheckOptions::default()
     };
     let inputs::Collected {
