@@ -64,6 +64,11 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Rules to run, by code, code prefix (`WL`, `RB`), name or `ALL`
+    /// (comma-separated or repeated). Default: every rule that is not opt-in.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+
     /// Rules not to report, by code or name (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
@@ -76,6 +81,15 @@ pub struct ScanArgs {
     /// repeat for several. Without it, any registry is accepted.
     #[arg(long, value_name = "PREFIX")]
     pub allowed_registry: Vec<String>,
+
+    /// Config file with exemptions and settings (default: the nearest
+    /// `rampart.yaml` at or above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore `rampart.dev/ignore` annotations: only the config file may exempt.
+    #[arg(long)]
+    pub no_inline_ignores: bool,
 
     /// Number of threads (default: one per core).
     #[arg(long, short = 'j')]

@@ -157,7 +157,7 @@ fn scans_the_agent_examples_as_json() {
 
 #[test]
 fn clean_input_exits_zero() {
-    let output = rampart(&["scan", "-"], Some(RESTRICTED_POD), &repo());
+    let output = rampart(&["scan", "-", "--pss-only"], Some(RESTRICTED_POD), &repo());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("No findings"), "{stdout}");
@@ -166,16 +166,56 @@ fn clean_input_exits_zero() {
 #[test]
 fn fail_on_threshold_decides_the_exit_code() {
     let pod = RESTRICTED_POD.replace("runAsNonRoot: true", "runAsNonRoot: false");
-    let medium = rampart(&["scan", "-", "--fail-on", "medium"], Some(&pod), &repo());
+    let medium = rampart(
+        &["scan", "-", "--pss-only", "--fail-on", "medium"],
+        Some(&pod),
+        &repo(),
+    );
     assert_eq!(medium.status.code(), Some(1));
-    let critical = rampart(&["scan", "-", "--fail-on", "critical"], Some(&pod), &repo());
+    let critical = rampart(
+        &["scan", "-", "--pss-only", "--fail-on", "critical"],
+        Some(&pod),
+        &repo(),
+    );
     assert_eq!(critical.status.code(), Some(0));
     let baseline = rampart(
-        &["scan", "-", "--pss-level", "baseline"],
+        &["scan", "-", "--pss-only", "--pss-level", "baseline"],
         Some(&pod),
         &repo(),
     );
     assert_eq!(baseline.status.code(), Some(0));
+}
+
+#[test]
+fn select_and_ignore_choose_rules() {
+    let pod = RESTRICTED_POD.replace("drop: [ALL]", "drop: [ALL]\n        add: [SYS_ADMIN]");
+    let only = |args: &[&str]| {
+        let mut all = vec!["scan", "-", "--format", "json"];
+        all.extend_from_slice(args);
+        let report = json_of(&rampart(&all, Some(&pod), &repo()));
+        let mut rules: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    assert_eq!(only(&["--select", "WL001"]), ["WL001"]);
+    assert_eq!(only(&["--select", "dangerous-capabilities"]), ["WL001"]);
+    assert!(
+        only(&["--select", "PS"])
+            .iter()
+            .all(|r| r.starts_with("PS"))
+    );
+    assert!(
+        !only(&["--ignore", "WL001,PSR005"])
+            .iter()
+            .any(|r| r == "WL001" || r == "PSR005")
+    );
+    assert!(!only(&["--pss-only"]).iter().any(|r| !r.starts_with("PS")));
 }
 
 #[test]
@@ -184,7 +224,11 @@ fn text_output_points_at_the_field() {
         "      allowPrivilegeEscalation: false\n",
         "      privileged: true\n      allowPrivilegeEscalation: false\n",
     );
-    let output = rampart(&["scan", "-", "--color", "never"], Some(&pod), &repo());
+    let output = rampart(
+        &["scan", "-", "--pss-only", "--color", "never"],
+        Some(&pod),
+        &repo(),
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(
@@ -341,14 +385,30 @@ fn lists_and_helm_output_from_stdin() {
 fn pod_annotations_come_from_the_template() {
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/c: unconfined\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata:\n      labels: {a: b}\n    spec:\n      containers:\n      - name: c\n        image: i\n";
     let output = rampart(
-        &["scan", "-", "--format", "json", "--pss-level", "baseline"],
+        &[
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--pss-only",
+            "--pss-level",
+            "baseline",
+        ],
         Some(deployment),
         &repo(),
     );
     assert_eq!(output.status.code(), Some(0));
     let moved = deployment.replace("  annotations:\n    container.apparmor.security.beta.kubernetes.io/c: unconfined\n", "").replace("      labels: {a: b}\n", "      labels: {a: b}\n      annotations:\n        container.apparmor.security.beta.kubernetes.io/c: unconfined\n");
     let output = rampart(
-        &["scan", "-", "--format", "json", "--pss-level", "baseline"],
+        &[
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--pss-only",
+            "--pss-level",
+            "baseline",
+        ],
         Some(&moved),
         &repo(),
     );
@@ -413,6 +473,7 @@ fn output_file_and_rule_docs() {
             "-",
             "--format",
             "json",
+            "--pss-only",
             "--output",
             report.to_str().unwrap(),
         ],
@@ -443,7 +504,7 @@ fn cluster_version_emulation() {
         "    runAsNonRoot: true\n",
         "    runAsNonRoot: true\n    seLinuxOptions: {type: container_engine_t}\n",
     );
-    let newest = rampart(&["scan", "-"], Some(&pod), &repo());
+    let newest = rampart(&["scan", "-", "--pss-only"], Some(&pod), &repo());
     assert_eq!(
         newest.status.code(),
         Some(0),
@@ -456,4 +517,148 @@ fn cluster_version_emulation() {
         &repo(),
     );
     assert_eq!(old.status.code(), Some(1));
+}
+
+const PRIVILEGED_AGENT: &str = "apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: monitoring
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata:
+      labels: {app: agent}
+      annotations:
+        rampart.dev/ignore.probe: \"PSB002: eBPF probes need privileged mode\"
+    spec:
+      hostPID: true
+      containers:
+      - name: probe
+        image: probe:1
+        securityContext: {privileged: true}
+      - name: shipper
+        image: shipper:1
+        securityContext: {privileged: true}
+";
+
+fn rule_count(report: &Value, rule: &str) -> usize {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .count()
+}
+
+#[test]
+fn inline_ignores_are_scoped_to_the_container() {
+    let args = ["scan", "-", "--format", "json", "--pss-level", "baseline"];
+    let report = json_of(&rampart(&args, Some(PRIVILEGED_AGENT), &repo()));
+    let privileged: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "PSB002")
+        .collect();
+    assert_eq!(privileged.len(), 1, "{privileged:#?}");
+    assert_eq!(privileged[0]["container"], "shipper");
+    assert_eq!(report["summary"]["suppressed"], 1);
+
+    let mut strict = args.to_vec();
+    strict.push("--no-inline-ignores");
+    let report = json_of(&rampart(&strict, Some(PRIVILEGED_AGENT), &repo()));
+    assert_eq!(rule_count(&report, "PSB002"), 2);
+
+    let no_reason = PRIVILEGED_AGENT.replace("PSB002: eBPF probes need privileged mode", "PSB002");
+    let output = rampart(&args, Some(&no_reason), &repo());
+    assert_eq!(output.status.code(), Some(2));
+    let report = json_of(&output);
+    assert_eq!(report["errors"][0]["line"], 12);
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reason")
+    );
+}
+
+#[test]
+fn config_exemptions_scope_expire_and_report_unused() {
+    let dir = temp_dir("config");
+    std::fs::create_dir_all(dir.join("deploy/agents")).unwrap();
+    std::fs::write(dir.join("deploy/agents/agent.yaml"), PRIVILEGED_AGENT).unwrap();
+    std::fs::write(
+        dir.join("rampart.yaml"),
+        "exemptions:
+- rules: [host-namespaces]
+  reason: DogStatsD origin detection needs the host PID namespace
+  paths: ['deploy/agents/**']
+  namespaces: [monitoring]
+  kinds: [DaemonSet]
+- rules: [PSB002]
+  reason: old exemption
+  containers: [shipper]
+  expires: 2001-01-01
+- rules: [WL001]
+  reason: nothing adds capabilities here
+ignore: [WL006]
+",
+    )
+    .unwrap();
+    let output = rampart(
+        &[
+            "scan",
+            "deploy",
+            "--format",
+            "json",
+            "--pss-level",
+            "baseline",
+        ],
+        None,
+        &dir,
+    );
+    let report = json_of(&output);
+    assert_eq!(rule_count(&report, "PSB001"), 0, "{report:#}");
+    assert_eq!(
+        rule_count(&report, "PSB002"),
+        1,
+        "expired exemptions apply no more"
+    );
+    assert_eq!(rule_count(&report, "WL006"), 0, "ignored in the config");
+    let exemptions = report["exemptions"].as_array().unwrap();
+    assert_eq!(exemptions.len(), 3);
+    assert_eq!(exemptions[0]["matched"], 1);
+    assert_eq!(exemptions[0]["line"], 2);
+    assert_eq!(exemptions[1]["expired"], true);
+    assert_eq!(exemptions[2]["matched"], 0);
+
+    let text = rampart(
+        &[
+            "scan",
+            "deploy",
+            "--pss-level",
+            "baseline",
+            "--color",
+            "never",
+        ],
+        None,
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("has expired"), "{stdout}");
+    assert!(stdout.contains("matched nothing"), "{stdout}");
+
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "exemptions:\n- rules: [WL001]\n  namespace: [x]\n  reason: r\n",
+    )
+    .unwrap();
+    let output = rampart(&["scan", "deploy", "--config", "bad.yaml"], None, &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.yaml:3:3") && stderr.contains("unknown exemption key"),
+        "{stderr}"
+    );
 }

@@ -238,6 +238,19 @@ pub struct SkippedInput {
     pub reason: String,
 }
 
+/// A config-file exemption and what it did in this scan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExemptionStatus {
+    pub file: String,
+    pub line: usize,
+    pub rules: Vec<String>,
+    pub reason: String,
+    /// Findings it suppressed.
+    pub matched: usize,
+    /// Past its `expires` date (it then suppresses nothing).
+    pub expired: bool,
+}
+
 /// Everything one scan produced.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -245,6 +258,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub skipped: Vec<SkippedInput>,
+    /// Findings left out because an exemption covers them.
+    pub suppressed: usize,
+    /// The config file's exemptions, with their use.
+    pub exemptions: Vec<ExemptionStatus>,
 }
 
 impl Report {

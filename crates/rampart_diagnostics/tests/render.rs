@@ -231,6 +231,8 @@ fn sample_report() -> Report {
         objects,
         findings,
         errors,
+        suppressed: 0,
+        exemptions: Vec::new(),
         skipped: vec![SkippedInput {
             file: "manifests/values.yaml".into(),
             line: 1,
@@ -378,7 +380,13 @@ fn json_field_order_and_nulls() {
     assert_eq!(
         keys(&value),
         [
-            "version", "objects", "findings", "errors", "skipped", "summary"
+            "version",
+            "objects",
+            "findings",
+            "errors",
+            "skipped",
+            "exemptions",
+            "summary"
         ]
     );
     assert_eq!(value["version"], 1);
@@ -450,7 +458,7 @@ fn json_field_order_and_nulls() {
     assert_eq!(value["errors"][1]["line"], 0);
     assert_eq!(
         value["summary"],
-        json!({"objects": 2, "findings": 6, "errors": 2, "skipped": 1,
+        json!({"objects": 2, "findings": 6, "errors": 2, "skipped": 1, "suppressed": 0,
                "by_severity": {"critical": 1, "high": 1, "medium": 2, "low": 1, "info": 1}})
     );
 }
@@ -460,8 +468,8 @@ fn json_of_an_empty_report() {
     let value: Value = serde_json::from_str(&json_of(&Report::default())).unwrap();
     assert_eq!(
         value,
-        json!({"version": 1, "objects": [], "findings": [], "errors": [], "skipped": [],
-               "summary": {"objects": 0, "findings": 0, "errors": 0, "skipped": 0,
+        json!({"version": 1, "objects": [], "findings": [], "errors": [], "skipped": [], "exemptions": [],
+               "summary": {"objects": 0, "findings": 0, "errors": 0, "skipped": 0, "suppressed": 0,
                            "by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}}})
     );
 }
@@ -469,6 +477,8 @@ fn json_of_an_empty_report() {
 fn one_finding(file: &SourceFile, range: TextRange) -> Report {
     Report {
         skipped: Vec::new(),
+        suppressed: 0,
+        exemptions: Vec::new(),
         objects: Vec::new(),
         findings: vec![Finding {
             rule: "T001".into(),

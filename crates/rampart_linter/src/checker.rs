@@ -8,6 +8,11 @@ use rampart_yaml::{Document, Limits, Located, parse_stream};
 use serde_json::{Value, json};
 
 use crate::pss::{self, Evaluation, Level, PodRef, PolicyVersion};
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use crate::exemptions::{Config, InlineIgnore, Subject, inline_ignores, names_rule};
 use crate::registry::RuleMeta;
 use crate::rule::{ObjectContext, RuleSettings};
 use crate::rules::object_rules;
@@ -22,9 +27,18 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// Run the posture rules (everything but the Pod Security checks).
     pub posture_rules: bool,
+    /// Rules to run, by code, code prefix (`WL`, `PSB0`), name or `ALL`;
+    /// empty: every rule that is not opt-in.
+    pub select: Vec<String>,
     /// Rule codes or names not to report.
     pub ignore: Vec<String>,
     pub settings: RuleSettings,
+    /// Exemptions from the config file.
+    pub config: Arc<Config>,
+    /// Honour `rampart.dev/ignore` annotations (`--no-inline-ignores` turns this off).
+    pub inline_ignores: bool,
+    /// The date expiries are judged against.
+    pub today: Date,
 }
 
 impl Default for CheckOptions {
@@ -35,8 +49,12 @@ impl Default for CheckOptions {
             cluster_minor: pss::NEWEST_MINOR,
             limits: Limits::default(),
             posture_rules: true,
+            select: Vec::new(),
             ignore: Vec::new(),
             settings: RuleSettings::default(),
+            config: Arc::new(Config::default()),
+            inline_ignores: true,
+            today: jiff::Zoned::now().date(),
         }
     }
 }
@@ -49,6 +67,8 @@ pub struct FileReport {
     pub errors: Vec<InputError>,
     /// Documents that are not Kubernetes objects (Helm values, rule files, audit events).
     pub skipped: Vec<SkippedInput>,
+    /// Findings left out because an exemption covers them.
+    pub suppressed: usize,
 }
 
 /// Checks every document of `file`. Never panics; problems become `errors`.
@@ -139,6 +159,44 @@ fn check_object(
         namespace: object.namespace.map(str::to_string),
         name: object.name.map(str::to_string),
     };
+    let ignores = if options.inline_ignores {
+        read_inline_ignores(file, document, object, report)
+    } else {
+        Vec::new()
+    };
+    let emit = |rule: &'static RuleMeta,
+                pointer: String,
+                container: Option<String>,
+                message: String,
+                severity: rampart_diagnostics::Severity,
+                standards: &[String],
+                report: &mut FileReport| {
+        if is_exempt(rule, object, file, container.as_deref(), &ignores, options) {
+            report.suppressed += 1;
+            return;
+        }
+        let located = document.locate(&pointer);
+        let range = field_range(file, located);
+        let mut message = message;
+        if defaulted_host_port(document, &pointer, located) {
+            message.push_str(
+                " (the API server sets hostPort to containerPort because the pod uses hostNetwork: true)",
+            );
+        }
+        report.findings.push(Finding {
+            rule: rule.code.to_string(),
+            rule_name: rule.name.to_string(),
+            severity,
+            message,
+            help: rule.help.map(str::to_string),
+            file: file.clone(),
+            range,
+            object: Some(object_ref.clone()),
+            container,
+            standards: standards.to_vec(),
+            helm_source: document.helm_source.clone(),
+        });
+    };
     let start = document.locate(&object.pointer).value.start;
     let mut pss_json = Value::Null;
     if let (Some(template), Some((metadata, spec))) = (object.pod_template, object.pod_parts()) {
@@ -157,28 +215,15 @@ fn check_object(
             let standards = rule.standards();
             for offender in &violation.offenders {
                 let relative = map_pod_pointer(&offender.pointer, template);
-                let pointer = join_pointer(&object.pointer, &relative);
-                let located = document.locate(&pointer);
-                let range = field_range(file, located);
-                let mut message = offender.message.clone();
-                if defaulted_host_port(document, &pointer, located) {
-                    message.push_str(
-                        " (the API server sets hostPort to containerPort because the pod uses hostNetwork: true)",
-                    );
-                }
-                report.findings.push(Finding {
-                    rule: rule.code.to_string(),
-                    rule_name: rule.name.to_string(),
-                    severity: rule.severity,
-                    message,
-                    help: rule.help.map(str::to_string),
-                    file: file.clone(),
-                    range,
-                    object: Some(object_ref.clone()),
-                    container: offender.container.clone(),
-                    standards: standards.clone(),
-                    helm_source: document.helm_source.clone(),
-                });
+                emit(
+                    rule,
+                    join_pointer(&object.pointer, &relative),
+                    offender.container.clone(),
+                    offender.message.clone(),
+                    rule.severity,
+                    &standards,
+                    report,
+                );
             }
         }
     }
@@ -197,21 +242,15 @@ fn check_object(
             }
             let standards = meta.standards();
             for violation in violations.drain(..) {
-                let pointer = join_pointer(&object.pointer, &violation.pointer);
-                let range = field_range(file, document.locate(&pointer));
-                report.findings.push(Finding {
-                    rule: meta.code.to_string(),
-                    rule_name: meta.name.to_string(),
-                    severity: violation.severity.unwrap_or(meta.severity),
-                    message: violation.message,
-                    help: meta.help.map(str::to_string),
-                    file: file.clone(),
-                    range,
-                    object: Some(object_ref.clone()),
-                    container: violation.container,
-                    standards: standards.clone(),
-                    helm_source: document.helm_source.clone(),
-                });
+                emit(
+                    meta,
+                    join_pointer(&object.pointer, &violation.pointer),
+                    violation.container,
+                    violation.message,
+                    violation.severity.unwrap_or(meta.severity),
+                    &standards,
+                    report,
+                );
             }
         }
     }
@@ -227,11 +266,79 @@ fn check_object(
     });
 }
 
+/// The `rampart.dev/ignore` annotations of the object and of its pod template;
+/// malformed ones (no reason) are input errors.
+fn read_inline_ignores(
+    file: &SourceFile,
+    document: &Document,
+    object: &K8sObject<'_>,
+    report: &mut FileReport,
+) -> Vec<InlineIgnore> {
+    let mut places = vec!["/metadata".to_string()];
+    if let Some(template) = object.pod_template
+        && template.metadata != "/metadata"
+    {
+        places.push(template.metadata.to_string());
+    }
+    let mut all = Vec::new();
+    for place in places {
+        let annotations = object.value.pointer(&format!("{place}/annotations"));
+        let (ignores, errors) = inline_ignores(annotations, &format!("{place}/annotations"));
+        for (pointer, message) in errors {
+            let range = field_range(
+                file,
+                document.locate(&join_pointer(&object.pointer, &pointer)),
+            );
+            report.errors.push(InputError::at(file, range, message));
+        }
+        all.extend(ignores);
+    }
+    all
+}
+
+fn is_exempt(
+    rule: &RuleMeta,
+    object: &K8sObject<'_>,
+    file: &SourceFile,
+    container: Option<&str>,
+    ignores: &[InlineIgnore],
+    options: &CheckOptions,
+) -> bool {
+    let inline = ignores.iter().any(|ignore| {
+        names_rule(&ignore.rules, rule)
+            && (ignore.container.is_none() || ignore.container.as_deref() == container)
+    });
+    inline
+        || options
+            .config
+            .exemption_for(
+                &Subject {
+                    rule,
+                    file: file.name(),
+                    namespace: object.namespace,
+                    kind: object.kind,
+                    name: object.name,
+                    container,
+                },
+                options.today,
+            )
+            .is_some()
+}
+
 fn is_ignored(rule: &RuleMeta, options: &CheckOptions) -> bool {
-    options
-        .ignore
-        .iter()
-        .any(|wanted| wanted.eq_ignore_ascii_case(rule.code) || wanted == rule.name)
+    let selected = if options.select.is_empty() {
+        !rule.opt_in
+    } else {
+        options.select.iter().any(|s| {
+            s.eq_ignore_ascii_case("ALL")
+                || s == rule.name
+                || rule
+                    .code
+                    .get(..s.len())
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(s))
+        })
+    };
+    !selected || names_rule(&options.ignore, rule) || names_rule(&options.config.ignore, rule)
 }
 
 /// Whether a `hostPort` at `pointer` exists only through the hostNetwork

@@ -24,6 +24,8 @@ pub struct RuleMeta {
     pub mitre: &'static [&'static str],
     /// Version of rampart that introduced the rule.
     pub since: &'static str,
+    /// Off unless selected (`--select`): useful to some, noise to most.
+    pub opt_in: bool,
 }
 
 impl RuleMeta {

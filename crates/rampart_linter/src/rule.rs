@@ -108,7 +108,7 @@ pub struct ContainerRef<'a> {
     pub value: &'a Value,
 }
 
-impl ContainerRef<'_> {
+impl<'a> ContainerRef<'a> {
     /// `container "name"` (`init container`, `ephemeral container`).
     pub fn label(&self) -> String {
         let kind = match self.list {
@@ -119,7 +119,7 @@ impl ContainerRef<'_> {
         format!("{kind} \"{}\"", self.name)
     }
 
-    pub fn security_context(&self) -> Option<&Value> {
+    pub fn security_context(&self) -> Option<&'a Value> {
         self.value.get("securityContext").filter(|v| v.is_object())
     }
 }

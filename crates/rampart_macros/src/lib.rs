@@ -32,6 +32,7 @@ struct RuleAttr {
     cis: Option<LitStr>,
     mitre: Option<LitStr>,
     since: Option<LitStr>,
+    opt_in: Option<LitStr>,
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
@@ -82,6 +83,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         .since
         .map(|s| s.value())
         .unwrap_or_else(|| "0.1.0".into());
+    let opt_in = attr.opt_in.is_some_and(|v| v.value() == "true");
     let summary = summary_of(&doc);
     let help = match help_of(&doc) {
         Some(help) => quote!(Some(#help)),
@@ -101,6 +103,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 cis: &[#(#cis),*],
                 mitre: &[#(#mitre),*],
                 since: #since,
+                opt_in: #opt_in,
             };
         }
     })
@@ -144,6 +147,8 @@ fn parse_rule_attr(input: &DeriveInput) -> syn::Result<RuleAttr> {
                 &mut out.mitre
             } else if meta.path.is_ident("since") {
                 &mut out.since
+            } else if meta.path.is_ident("opt_in") {
+                &mut out.opt_in
             } else {
                 return Err(meta.error("unknown rule attribute"));
             };

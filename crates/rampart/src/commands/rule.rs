@@ -67,6 +67,7 @@ fn rule_json(rule: &RuleMeta) -> serde_json::Value {
         "cis": rule.cis,
         "mitre": rule.mitre,
         "since": rule.since,
+        "opt_in": rule.opt_in,
         "documentation": rule.documentation,
     })
 }

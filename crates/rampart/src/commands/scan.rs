@@ -5,8 +5,11 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rampart_diagnostics::{Report, RuleDescriptor, Summary, render};
+use std::sync::Arc;
+
+use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
+use rampart_linter::exemptions::Config;
 use rampart_linter::pss;
 use rampart_linter::rule::RuleSettings;
 use rampart_yaml::parse_stream;
@@ -26,15 +29,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
+    let config = load_config(args)?;
+    let mut allowed_registries = args.allowed_registry.clone();
+    allowed_registries.extend(config.allowed_registries.iter().cloned());
+    let config = Arc::new(config);
     let options = CheckOptions {
         pss_level: args.pss_level,
         pss_version: args.pss_version,
         cluster_minor: args.cluster_version.unwrap_or(pss::NEWEST_MINOR),
         posture_rules: !args.pss_only,
+        select: args.select.clone(),
         ignore: args.ignore.clone(),
-        settings: RuleSettings {
-            allowed_registries: args.allowed_registry.clone(),
-        },
+        settings: RuleSettings { allowed_registries },
+        config: Arc::clone(&config),
+        inline_ignores: !args.no_inline_ignores,
         ..CheckOptions::default()
     };
     let inputs::Collected {
@@ -76,6 +84,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             part.findings.extend(result.findings);
             part.errors.extend(result.errors);
             part.skipped.extend(result.skipped);
+            part.suppressed += result.suppressed;
         }
         part
     });
@@ -94,11 +103,35 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 add_counts(&mut summary, &part);
                 errors.errors.extend(part.errors);
                 errors.skipped.extend(part.skipped);
+                errors.suppressed += part.suppressed;
             }
             render::text_errors(&errors, &text_options, &mut out)?;
             summary.errors = errors.errors.len();
             has_errors |= summary.errors > 0;
             render::text_summary(&summary, &text_options, &mut out)?;
+            if errors.suppressed > 0 {
+                writeln!(
+                    out,
+                    "{} finding(s) exempted by rampart.dev/ignore annotations or the config file.",
+                    errors.suppressed
+                )?;
+            }
+            for status in exemption_statuses(&config, options.today) {
+                let rules = status.rules.join(",");
+                if status.expired {
+                    writeln!(
+                        out,
+                        "warning: exemption {}:{} ({rules}) has expired and no longer applies",
+                        status.file, status.line
+                    )?;
+                } else if status.matched == 0 {
+                    writeln!(
+                        out,
+                        "note: exemption {}:{} ({rules}) matched nothing",
+                        status.file, status.line
+                    )?;
+                }
+            }
             let skipped = errors.skipped.len();
             if skipped > 0 {
                 let plural = if skipped == 1 { "" } else { "s" };
@@ -117,6 +150,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 has_errors |= !part.errors.is_empty();
                 stream.add(&part)?;
             }
+            stream.add(&Report {
+                exemptions: exemption_statuses(&config, options.today),
+                ..Report::default()
+            })?;
             stream.finish()?;
         }
         Format::Sarif => {
@@ -126,7 +163,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 report.findings.extend(part.findings);
                 report.errors.extend(part.errors);
                 report.skipped.extend(part.skipped);
+                report.suppressed += part.suppressed;
             }
+            report.exemptions = exemption_statuses(&config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
             let rules = rule_descriptors();
@@ -142,6 +181,46 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The config file: `--config`, or the nearest `rampart.yaml` at or above
+/// the first path. Config errors stop the scan (exit 2) with their positions.
+fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => args
+            .paths
+            .iter()
+            .find(|p| p.as_os_str() != "-")
+            .and_then(|p| Config::discover(p)),
+    };
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    Config::load(&path).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("invalid config:\n{}", lines.join("\n"))
+    })
+}
+
+fn exemption_statuses(config: &Config, today: jiff::civil::Date) -> Vec<ExemptionStatus> {
+    let file = config
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    config
+        .exemptions
+        .iter()
+        .map(|e| ExemptionStatus {
+            file: file.clone(),
+            line: e.line,
+            rules: e.rules.clone(),
+            reason: e.reason.clone(),
+            matched: e.matched(),
+            expired: e.is_expired(today),
+        })
+        .collect()
 }
 
 fn add_counts(summary: &mut Summary, part: &Report) {

@@ -4,7 +4,9 @@ use std::io::{self, Read, Seek, Write};
 
 use serde::Serialize;
 
-use crate::{Finding, InputError, ObjectRef, ObjectSummary, Report, Severity, SkippedInput};
+use crate::{
+    ExemptionStatus, Finding, InputError, ObjectRef, ObjectSummary, Report, Severity, SkippedInput,
+};
 
 /// Version of the JSON contract; only additive changes within a version.
 pub const JSON_VERSION: u32 = 1;
@@ -16,6 +18,7 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
+    exemptions: &'a [ExemptionStatus],
     summary: JsonSummary,
 }
 
@@ -71,6 +74,7 @@ struct JsonSummary {
     findings: usize,
     errors: usize,
     skipped: usize,
+    suppressed: usize,
     by_severity: BySeverity,
 }
 
@@ -153,11 +157,13 @@ fn document(report: &Report) -> JsonReport<'_> {
             .collect(),
         errors: report.sorted_errors().into_iter().map(Into::into).collect(),
         skipped: sorted_skipped(&report.skipped),
+        exemptions: &report.exemptions,
         summary: JsonSummary {
             objects: summary.objects,
             findings: summary.findings,
             errors: summary.errors,
             skipped: report.skipped.len(),
+            suppressed: report.suppressed,
             by_severity: BySeverity {
                 critical: summary.count(Severity::Critical),
                 high: summary.count(Severity::High),
@@ -197,6 +203,8 @@ pub struct JsonStream<'w, S: Read + Write + Seek> {
     spool: io::BufWriter<S>,
     errors: Vec<u8>,
     skipped: Vec<u8>,
+    exemptions: Vec<ExemptionStatus>,
+    suppressed: usize,
     objects: usize,
     findings: usize,
     error_count: usize,
@@ -213,6 +221,8 @@ impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
             spool: io::BufWriter::new(spool),
             errors: Vec::new(),
             skipped: Vec::new(),
+            exemptions: Vec::new(),
+            suppressed: 0,
             objects: 0,
             findings: 0,
             error_count: 0,
@@ -239,6 +249,8 @@ impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
             serde_json::to_writer(&mut self.errors, &JsonError::from(error))?;
             self.error_count += 1;
         }
+        self.suppressed += part.suppressed;
+        self.exemptions.extend(part.exemptions.iter().cloned());
         for skipped in sorted_skipped(&part.skipped) {
             separator(&mut self.skipped, self.skipped_count)?;
             serde_json::to_writer(&mut self.skipped, &skipped)?;
@@ -257,13 +269,16 @@ impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
         self.out.write_all(&self.errors)?;
         write!(self.out, "],\"skipped\":[")?;
         self.out.write_all(&self.skipped)?;
-        write!(self.out, "],\"summary\":")?;
+        write!(self.out, "],\"exemptions\":")?;
+        serde_json::to_writer(&mut *self.out, &self.exemptions)?;
+        write!(self.out, ",\"summary\":")?;
         let count = |s: Severity| self.by_severity[s as usize];
         let summary = JsonSummary {
             objects: self.objects,
             findings: self.findings,
             errors: self.error_count,
             skipped: self.skipped_count,
+            suppressed: self.suppressed,
             by_severity: BySeverity {
                 critical: count(Severity::Critical),
                 high: count(Severity::High),
