@@ -13,6 +13,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 
 use crate::exemptions::{Config, InlineIgnore, Subject, inline_ignores, names_rule};
+use crate::facts::{ObjectFacts, facts_of};
 use crate::registry::RuleMeta;
 use crate::rule::{ObjectContext, RuleSettings};
 use crate::rules::object_rules;
@@ -69,6 +70,8 @@ pub struct FileReport {
     pub skipped: Vec<SkippedInput>,
     /// Findings left out because an exemption covers them.
     pub suppressed: usize,
+    /// Facts for the cross-object rules ([`crate::cluster`]).
+    pub facts: Vec<ObjectFacts>,
 }
 
 /// Checks every document of `file`. Never panics; problems become `errors`.
@@ -254,6 +257,24 @@ fn check_object(
             }
         }
     }
+    if options.posture_rules {
+        let name_range = field_range(
+            file,
+            document.locate(&join_pointer(&object.pointer, "/metadata/name")),
+        );
+        let object_ignores = ignores
+            .iter()
+            .filter(|i| i.container.is_none())
+            .flat_map(|i| i.rules.iter().cloned())
+            .collect();
+        report.facts.push(facts_of(
+            object,
+            file,
+            name_range,
+            document.helm_source.as_deref(),
+            object_ignores,
+        ));
+    }
     report.objects.push(ObjectSummary {
         file: file.name().to_string(),
         line: file.position(start).line,
@@ -325,7 +346,8 @@ fn is_exempt(
             .is_some()
 }
 
-fn is_ignored(rule: &RuleMeta, options: &CheckOptions) -> bool {
+/// Whether the options switch `rule` off (selection, `--ignore`, config `ignore`).
+pub fn is_ignored(rule: &RuleMeta, options: &CheckOptions) -> bool {
     let selected = if options.select.is_empty() {
         !rule.opt_in
     } else {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use rampart_diagnostics::{Report, render};
 use rampart_linter::checker::{CheckOptions, check_file};
+use rampart_linter::cluster::{analyze, cluster_rules};
 use rampart_linter::pss::Level;
 use rampart_linter::rule::RuleSettings;
 use rampart_linter::rules::object_rules;
@@ -37,11 +38,44 @@ fn options() -> CheckOptions {
     }
 }
 
+/// Findings of `code` in `file`: per-object rules from the checker, and
+/// cross-object rules from the facts of the whole file.
+fn findings_of(code: &str, file: &SourceFile) -> (Vec<rampart_diagnostics::Finding>, Vec<String>) {
+    let report = check_file(file, &options());
+    let errors = report.errors.iter().map(|e| e.message.clone()).collect();
+    let mut findings: Vec<_> = report
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == code)
+        .collect();
+    let (cluster, _) = analyze(&report.facts, &options());
+    for finding in cluster.into_iter().filter(|f| f.rule.code == code) {
+        let fact = &report.facts[finding.violation.object];
+        findings.push(rampart_diagnostics::Finding {
+            rule: code.to_string(),
+            rule_name: finding.rule.name.to_string(),
+            severity: finding.violation.severity.unwrap_or(finding.rule.severity),
+            message: finding.violation.message,
+            help: finding.rule.help.map(str::to_string),
+            file: file.clone(),
+            range: fact.range,
+            object: None,
+            container: None,
+            standards: finding.rule.standards(),
+            helm_source: None,
+        });
+    }
+    (findings, errors)
+}
+
 #[test]
 fn every_posture_rule_against_its_fixture() {
     let mut failures = Vec::new();
-    for rule in object_rules() {
-        let meta = rule.meta();
+    let metas = object_rules()
+        .iter()
+        .map(|r| r.meta())
+        .chain(cluster_rules().iter().map(|r| r.meta()));
+    for meta in metas {
         let Some(path) = fixture_of(meta.code) else {
             failures.push(format!("{}: no fixture", meta.code));
             continue;
@@ -52,15 +86,10 @@ fn every_posture_rule_against_its_fixture() {
             .display()
             .to_string();
         let file = SourceFile::new(relative, std::fs::read_to_string(&path).unwrap());
-        let report = check_file(&file, &options());
-        for error in &report.errors {
-            failures.push(format!("{}: input error {}", meta.code, error.message));
+        let (findings, errors) = findings_of(meta.code, &file);
+        for error in errors {
+            failures.push(format!("{}: input error {error}", meta.code));
         }
-        let findings: Vec<_> = report
-            .findings
-            .into_iter()
-            .filter(|f| f.rule == meta.code)
-            .collect();
         let stream = parse_stream(file.text(), &Limits::default());
         let mut triggered_somewhere = false;
         for document in stream.documents.iter().filter(|d| !d.is_empty) {

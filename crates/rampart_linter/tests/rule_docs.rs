@@ -158,12 +158,21 @@ fn posture_examples_fail_and_fixes_pass() {
     use rampart_linter::rules::object_rules;
     use rampart_source::SourceFile;
 
+    // The same settings as the fixtures: image-registry-not-allowed (IM004)
+    // needs an allowed registry to fire at all.
     let options = CheckOptions {
         pss_level: Level::Privileged,
+        settings: rampart_linter::rule::RuleSettings {
+            allowed_registries: vec!["registry.example.com/".into()],
+        },
         ..CheckOptions::default()
     };
-    for rule in object_rules() {
-        let meta = rule.meta();
+    let metas = object_rules().iter().map(|r| r.meta()).chain(
+        rampart_linter::cluster::cluster_rules()
+            .iter()
+            .map(|r| r.meta()),
+    );
+    for meta in metas {
         let doc = meta.documentation;
         for (heading, should_trigger) in [("## Example", true), ("## Use instead", false)] {
             let yaml = yaml_block(section(doc, heading));
@@ -175,7 +184,9 @@ fn posture_examples_fail_and_fixes_pass() {
                 meta.code,
                 report.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
             );
-            let triggered = report.findings.iter().any(|f| f.rule == meta.code);
+            let (cluster, _) = rampart_linter::cluster::analyze(&report.facts, &options);
+            let triggered = report.findings.iter().any(|f| f.rule == meta.code)
+                || cluster.iter().any(|f| f.rule.code == meta.code);
             assert_eq!(
                 triggered,
                 should_trigger,

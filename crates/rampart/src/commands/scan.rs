@@ -9,9 +9,15 @@ use std::sync::Arc;
 
 use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
+use std::collections::HashMap;
+
+use rampart_diagnostics::{Finding, InputError, ObjectRef};
+use rampart_linter::cluster;
 use rampart_linter::exemptions::Config;
+use rampart_linter::facts::ObjectFacts;
 use rampart_linter::pss;
 use rampart_linter::rule::RuleSettings;
+use rampart_source::SourceFile;
 use rampart_yaml::parse_stream;
 use rayon::prelude::*;
 use serde_json::json;
@@ -73,6 +79,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         skipped: walk_skipped,
         ..Report::default()
     };
+    let facts = std::cell::RefCell::new(Vec::new());
     let chunks = inputs.chunks(CHUNK).map(|chunk| {
         let mut part = Report::default();
         let results: Vec<FileReport> = chunk
@@ -85,9 +92,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             part.errors.extend(result.errors);
             part.skipped.extend(result.skipped);
             part.suppressed += result.suppressed;
+            facts.borrow_mut().extend(result.facts);
         }
         part
     });
+    // The cross-object rules run once every file has been checked.
+    let cluster_part = || cluster_report(&facts.borrow(), &options);
 
     // Text and JSON are written chunk by chunk, so memory stays bounded by the
     // chunk, not the whole input; SARIF needs the whole report.
@@ -105,6 +115,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 errors.skipped.extend(part.skipped);
                 errors.suppressed += part.suppressed;
             }
+            let part = cluster_part();
+            render::text_findings(&part, &text_options, &mut out)?;
+            failed |= part.has_findings_at_or_above(args.fail_on);
+            add_counts(&mut summary, &part);
+            errors.suppressed += part.suppressed;
+            errors.errors.extend(part.errors);
             render::text_errors(&errors, &text_options, &mut out)?;
             summary.errors = errors.errors.len();
             has_errors |= summary.errors > 0;
@@ -150,6 +166,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 has_errors |= !part.errors.is_empty();
                 stream.add(&part)?;
             }
+            let part = cluster_part();
+            failed |= part.has_findings_at_or_above(args.fail_on);
+            has_errors |= !part.errors.is_empty();
+            stream.add(&part)?;
             stream.add(&Report {
                 exemptions: exemption_statuses(&config, options.today),
                 ..Report::default()
@@ -165,6 +185,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 report.skipped.extend(part.skipped);
                 report.suppressed += part.suppressed;
             }
+            let part = cluster_part();
+            report.findings.extend(part.findings);
+            report.errors.extend(part.errors);
+            report.suppressed += part.suppressed;
             report.exemptions = exemption_statuses(&config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
@@ -181,6 +205,59 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs the cross-object rules and turns their violations into findings,
+/// reading back the (few) files they point into.
+fn cluster_report(facts: &[ObjectFacts], options: &CheckOptions) -> Report {
+    let (findings, suppressed) = cluster::analyze(facts, options);
+    let mut report = Report {
+        suppressed,
+        ..Report::default()
+    };
+    let mut sources: HashMap<String, Option<SourceFile>> = HashMap::new();
+    for finding in findings {
+        let Some(fact) = facts.get(finding.violation.object) else {
+            continue;
+        };
+        let source = match &fact.source {
+            Some(source) => Some(source.clone()),
+            None => sources
+                .entry(fact.file.clone())
+                .or_insert_with(|| {
+                    Input::File(fact.file.clone().into())
+                        .read(options.limits.max_bytes)
+                        .ok()
+                })
+                .clone(),
+        };
+        let Some(file) = source else {
+            report.errors.push(InputError::new(
+                &fact.file,
+                "cannot read the file again to report a cross-object finding",
+            ));
+            continue;
+        };
+        let rule = finding.rule;
+        report.findings.push(Finding {
+            rule: rule.code.to_string(),
+            rule_name: rule.name.to_string(),
+            severity: finding.violation.severity.unwrap_or(rule.severity),
+            message: finding.violation.message,
+            help: rule.help.map(str::to_string),
+            range: fact.range,
+            file,
+            object: Some(ObjectRef {
+                kind: fact.kind.clone(),
+                namespace: Some(fact.namespace.clone()).filter(|n| !n.is_empty()),
+                name: Some(fact.name.clone()).filter(|n| !n.is_empty()),
+            }),
+            container: None,
+            standards: rule.standards(),
+            helm_source: fact.helm_source.clone(),
+        });
+    }
+    report
 }
 
 /// The config file: `--config`, or the nearest `rampart.yaml` at or above

@@ -3,6 +3,7 @@
 
 pub mod control_plane;
 pub mod image;
+pub mod network;
 pub mod pod_security;
 pub mod rbac;
 pub mod secrets;
@@ -19,6 +20,7 @@ static OBJECT_RULES: LazyLock<Vec<&'static dyn ObjectRule>> = LazyLock::new(|| {
         image::RULES,
         secrets::RULES,
         rbac::RULES,
+        network::RULES,
         control_plane::RULES,
     ]
     .concat()
@@ -33,5 +35,10 @@ pub fn object_rules() -> &'static [&'static dyn ObjectRule] {
 pub fn all_rules() -> Vec<&'static RuleMeta> {
     let mut rules = pod_security::RULES.to_vec();
     rules.extend(object_rules().iter().map(|rule| rule.meta()));
+    rules.extend(
+        crate::cluster::cluster_rules()
+            .iter()
+            .map(|rule| rule.meta()),
+    );
     rules
 }
