@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests: Pod Security Standards, with field-precise diagnostics.
     Scan(ScanArgs),
+    /// Apply the safe fixes (minimal edits that keep comments and layout).
+    Fix(FixArgs),
     /// Show a rule's documentation, or list every rule (`rampart rules`).
     #[command(visible_alias = "rules")]
     Rule(RuleArgs),
@@ -51,6 +53,10 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// API of the resources `--format policy-report` writes.
+    #[arg(long, value_enum, value_name = "API", default_value_t = PolicyReportApiArg::OpenReports)]
+    pub policy_report_api: PolicyReportApiArg,
 
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -101,6 +107,50 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Files or directories to fix (`-` fixes standard input to standard output).
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print a unified diff of the fixes instead of writing files.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Report what would be fixed without writing files.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also apply fixes that can change what the workload may do
+    /// (privileged, host namespaces).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Pod Security Standards level whose findings are fixed.
+    #[arg(long, default_value = "restricted", value_parser = parse_level)]
+    pub pss_level: Level,
+
+    /// Pod Security Standards policy version: `latest` or `v1.N`.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub pss_version: PolicyVersion,
+
+    /// Only fix these rules (codes, prefixes, names or `ALL`).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+
+    /// Never fix these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+
+    /// Config file (default: the nearest `rampart.yaml`); exempted findings are not fixed.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore `rampart.dev/ignore` annotations.
+    #[arg(long)]
+    pub no_inline_ignores: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RuleArgs {
     /// Rule code or name (e.g. `PSB002` or `privileged-container`); lists all rules when omitted.
     pub rule: Option<String>,
@@ -112,9 +162,27 @@ pub struct RuleArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Diagnostics with source snippets, for people.
     Text,
+    /// The stable JSON contract (docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+    /// JUnit XML: a test suite per file, a test case per object.
+    Junit,
+    /// Kubernetes policy reports (YAML), one per namespace plus a cluster one.
+    PolicyReport,
+}
+
+/// API of `--format policy-report` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyReportApiArg {
+    /// OpenReports `Report` / `ClusterReport`.
+    #[value(name = "openreports.io/v1alpha1")]
+    OpenReports,
+    /// Policy WG `PolicyReport` / `ClusterPolicyReport` (Kyverno, policy-reporter).
+    #[value(name = "wgpolicyk8s.io/v1alpha2")]
+    WgPolicyV1Alpha2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Fix(args) => commands::fix::run(&args),
         Command::Rule(args) => commands::rule::run(&args),
     };
     match result {

@@ -662,3 +662,36 @@ ignore: [WL006]
         "{stderr}"
     );
 }
+
+#[test]
+fn fix_writes_diffs_and_files() {
+    let dir = temp_dir("fix");
+    let original = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p # keep me\nspec:\n  containers:\n  - name: c\n    image: c:1\n";
+    std::fs::write(dir.join("pod.yaml"), original).unwrap();
+    let diff = rampart(&["fix", "pod.yaml", "--diff"], None, &dir);
+    assert_eq!(diff.status.code(), Some(1), "changes pending");
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        text.contains("+++ b/pod.yaml") && text.contains("+    securityContext:"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pod.yaml")).unwrap(),
+        original,
+        "--diff writes nothing"
+    );
+
+    let fixed = rampart(&["fix", "pod.yaml"], None, &dir);
+    assert_eq!(fixed.status.code(), Some(0));
+    let after = std::fs::read_to_string(dir.join("pod.yaml")).unwrap();
+    assert!(
+        after.contains("# keep me") && after.contains("allowPrivilegeEscalation: false"),
+        "{after}"
+    );
+    let again = rampart(&["fix", "pod.yaml", "--diff"], None, &dir);
+    assert_eq!(again.status.code(), Some(0), "idempotent");
+    assert!(again.stdout.is_empty());
+
+    let stdin = rampart(&["fix", "-"], Some(original), &repo());
+    assert!(String::from_utf8_lossy(&stdin.stdout).contains("runAsNonRoot: true"));
+}

@@ -72,6 +72,20 @@ pub struct FileReport {
     pub suppressed: usize,
     /// Facts for the cross-object rules ([`crate::cluster`]).
     pub facts: Vec<ObjectFacts>,
+    /// Where each finding is, for fixes: same order as `findings`.
+    pub targets: Vec<FixTarget>,
+}
+
+/// A finding's place in its document, which fixes edit.
+#[derive(Debug, Clone)]
+pub struct FixTarget {
+    pub rule: &'static RuleMeta,
+    /// Absolute JSON pointer inside the document.
+    pub pointer: String,
+    /// Index of the document in its stream.
+    pub document: usize,
+    /// The document is Helm output: fix the chart's values instead.
+    pub helm: bool,
 }
 
 /// Checks every document of `file`. Never panics; problems become `errors`.
@@ -180,6 +194,12 @@ fn check_object(
         }
         let located = document.locate(&pointer);
         let range = field_range(file, located);
+        report.targets.push(FixTarget {
+            rule,
+            pointer: pointer.clone(),
+            document: document.index,
+            helm: document.helm_source.is_some(),
+        });
         let mut message = message;
         if defaulted_host_port(document, &pointer, located) {
             message.push_str(

@@ -34,7 +34,18 @@ pub enum FactDetail {
         pod_labels: BTreeMap<String, String>,
         /// NetworkPolicies do not apply to pods in the node's network namespace.
         host_network: bool,
+        /// `serviceAccountName` (`default` when unset).
+        service_account: String,
+        /// Whether the service account token is mounted (`automountServiceAccountToken`).
+        token_mounted: bool,
     },
+    /// A Role or ClusterRole: what its rules grant, each rule judged on its own.
+    Role {
+        cluster: bool,
+        grants: Vec<Grant>,
+    },
+    /// A RoleBinding or ClusterRoleBinding.
+    Binding(BindingFacts),
     /// A Kubernetes, Calico or Cilium network policy.
     NetworkPolicy(NetworkPolicyFacts),
     Namespace,
@@ -91,10 +102,32 @@ pub fn facts_of(
     let kind = object.kind.unwrap_or("");
     let api_version = object.api_version.unwrap_or("");
     let detail = if let Some((metadata, spec)) = object.pod_parts() {
+        let service_account = spec
+            .get("serviceAccountName")
+            .or_else(|| spec.get("serviceAccount"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("default");
         FactDetail::Workload {
             pod_labels: string_map(metadata.and_then(|m| m.get("labels"))),
             host_network: spec.get("hostNetwork").and_then(Value::as_bool) == Some(true),
+            service_account: service_account.to_string(),
+            token_mounted: spec
+                .get("automountServiceAccountToken")
+                .and_then(Value::as_bool)
+                != Some(false),
         }
+    } else if api_version.starts_with("rbac.authorization.k8s.io/")
+        && (kind == "Role" || kind == "ClusterRole")
+    {
+        FactDetail::Role {
+            cluster: kind == "ClusterRole",
+            grants: role_grants(value),
+        }
+    } else if api_version.starts_with("rbac.authorization.k8s.io/")
+        && (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+    {
+        FactDetail::Binding(binding_facts(value, kind == "ClusterRoleBinding"))
     } else if kind == "Namespace" && api_version == "v1" {
         FactDetail::Namespace
     } else if let Some(policy) = network_policy(api_version, kind, value) {
@@ -113,6 +146,99 @@ pub fn facts_of(
         inline_ignores,
         helm_source: helm_source.map(str::to_string),
         detail,
+    }
+}
+
+/// A power a Role grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grant {
+    ReadSecrets,
+    ExecIntoPods,
+}
+
+impl Grant {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Grant::ReadSecrets => "read secrets",
+            Grant::ExecIntoPods => "exec into pods",
+        }
+    }
+}
+
+/// A binding's role and subjects.
+#[derive(Debug, Clone, Default)]
+pub struct BindingFacts {
+    pub cluster: bool,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    pub role_name: String,
+    /// (kind, name, namespace) of each subject.
+    pub subjects: Vec<(String, String, String)>,
+}
+
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// What each rule of a Role grants (never a flattened union of the rules).
+fn role_grants(value: &Value) -> Vec<Grant> {
+    let mut grants = Vec::new();
+    for rule in value
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let groups = strings(rule.get("apiGroups"));
+        let resources = strings(rule.get("resources"));
+        let verbs = strings(rule.get("verbs"));
+        let core = groups.iter().any(|g| g.is_empty() || *g == "*");
+        let has = |resource: &str| resources.iter().any(|r| *r == resource || *r == "*");
+        let can = |verb: &str| verbs.iter().any(|v| *v == verb || *v == "*");
+        if core && has("secrets") && (can("get") || can("list") || can("watch")) {
+            grants.push(Grant::ReadSecrets);
+        }
+        let exec = resources
+            .iter()
+            .any(|r| *r == "pods/exec" || *r == "pods/attach" || *r == "*");
+        if core && exec && (can("create") || can("get")) {
+            grants.push(Grant::ExecIntoPods);
+        }
+    }
+    grants.sort();
+    grants.dedup();
+    grants
+}
+
+fn binding_facts(value: &Value, cluster: bool) -> BindingFacts {
+    let role = value.get("roleRef");
+    let text = |v: Option<&Value>, key: &str| {
+        v.and_then(|v| v.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let subjects = value
+        .get("subjects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                text(Some(s), "kind"),
+                text(Some(s), "name"),
+                text(Some(s), "namespace"),
+            )
+        })
+        .collect();
+    BindingFacts {
+        cluster,
+        role_kind: text(role, "kind"),
+        role_name: text(role, "name"),
+        subjects,
     }
 }
 

@@ -2,8 +2,10 @@
 
 pub mod checker;
 pub mod cluster;
+pub mod cluster_rbac;
 pub mod exemptions;
 pub mod facts;
+pub mod fix;
 pub mod pss;
 pub mod registry;
 pub mod rule;

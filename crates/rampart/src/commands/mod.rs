@@ -1,2 +1,3 @@
+pub mod fix;
 pub mod rule;
 pub mod scan;

@@ -22,7 +22,7 @@ use rampart_yaml::parse_stream;
 use rayon::prelude::*;
 use serde_json::json;
 
-use crate::args::{ColorChoice, Format, ScanArgs};
+use crate::args::{ColorChoice, Format, PolicyReportApiArg, ScanArgs};
 use crate::inputs::{self, Input};
 
 /// Files checked together before their results are merged; bounds the memory held by sources.
@@ -194,6 +194,34 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             has_errors = !report.errors.is_empty();
             let rules = rule_descriptors();
             render::sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)?;
+        }
+        Format::Junit | Format::PolicyReport => {
+            let mut report = walk;
+            for part in chunks {
+                report.objects.extend(part.objects);
+                report.findings.extend(part.findings);
+                report.errors.extend(part.errors);
+                report.skipped.extend(part.skipped);
+                report.suppressed += part.suppressed;
+            }
+            let part = cluster_part();
+            report.findings.extend(part.findings);
+            report.errors.extend(part.errors);
+            report.suppressed += part.suppressed;
+            report.exemptions = exemption_statuses(&config, options.today);
+            failed = report.has_findings_at_or_above(args.fail_on);
+            has_errors = !report.errors.is_empty();
+            if args.format == Format::Junit {
+                render::junit(&report, &mut out)?;
+            } else {
+                let api = match args.policy_report_api {
+                    PolicyReportApiArg::OpenReports => render::PolicyReportApi::OpenReports,
+                    PolicyReportApiArg::WgPolicyV1Alpha2 => {
+                        render::PolicyReportApi::WgPolicyV1Alpha2
+                    }
+                };
+                render::policy_report(&report, api, &mut out)?;
+            }
         }
     }
     out.flush().context("cannot write the report")?;

@@ -1,10 +1,14 @@
 //! Renderers: human-readable text, the stable JSON contract, and SARIF 2.1.0.
 
 mod json;
+mod junit;
+mod policy_report;
 mod sarif;
 mod text;
 
 pub use json::{JSON_VERSION, JsonStream, json, json_value};
+pub use junit::junit;
+pub use policy_report::{PolicyReportApi, policy_report};
 pub use sarif::{INFORMATION_URI, sarif, sarif_log, sarif_value};
 pub use text::{TextOptions, text, text_errors, text_findings, text_summary};
 

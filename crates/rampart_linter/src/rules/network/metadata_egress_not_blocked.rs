@@ -101,6 +101,7 @@ impl ClusterRule for MetadataEgressNotBlocked {
             let FactDetail::Workload {
                 pod_labels,
                 host_network,
+                ..
             } = &fact.detail
             else {
                 continue;

@@ -70,7 +70,7 @@ impl<'a> Namespaces<'a> {
                         .or_default()
                         .namespace_object = Some(index)
                 }
-                FactDetail::Other => {}
+                FactDetail::Other | FactDetail::Role { .. } | FactDetail::Binding(_) => {}
             }
         }
         view
