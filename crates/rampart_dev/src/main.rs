@@ -116,6 +116,11 @@ fn rule_page(rule: &RuleMeta) -> String {
             .collect();
         let _ = writeln!(page, "| MITRE ATT&CK | {} |", links.join(", "));
     }
+    let _ = writeln!(
+        page,
+        "| Default | {} |",
+        if rule.opt_in { "off (opt-in: `--select CODE`)" } else { "on" }
+    );
     let _ = writeln!(page, "| Since | {} |\n", rule.since);
     page.push_str(rule.documentation);
     page.push('\n');
@@ -127,13 +132,16 @@ fn rules_index(rules: &[&RuleMeta]) -> String {
     page.push_str(
         "# Rules\n\n`rampart rule CODE` prints the same documentation in the terminal.\n\n",
     );
-    page.push_str("| Code | Name | Severity | PSS | CIS | Summary |\n|---|---|---|---|---|---|\n");
+    page.push_str(
+        "| Code | Name | Severity | Default | PSS | CIS | Summary |\n|---|---|---|---|---|---|---|\n",
+    );
     for rule in rules {
         let _ = writeln!(
             page,
-            "| [{code}]({code}.md) | `{}` | {} | {} | {} | {} |",
+            "| [{code}]({code}.md) | `{}` | {} | {} | {} | {} | {} |",
             rule.name,
             rule.severity,
+            if rule.opt_in { "opt-in" } else { "on" },
             rule.pss.map(|p| format!("`{p}`")).unwrap_or_default(),
             rule.cis.join(", "),
             rule.summary.replace('|', "\\|"),

@@ -31,6 +31,7 @@ fn fixture_of(code: &str) -> Option<PathBuf> {
 fn options() -> CheckOptions {
     CheckOptions {
         pss_level: Level::Privileged,
+        select: vec!["ALL".into()],
         settings: RuleSettings {
             allowed_registries: vec!["registry.example.com/".into()],
         },

@@ -162,6 +162,7 @@ fn posture_examples_fail_and_fixes_pass() {
     // needs an allowed registry to fire at all.
     let options = CheckOptions {
         pss_level: Level::Privileged,
+        select: vec!["ALL".into()],
         settings: rampart_linter::rule::RuleSettings {
             allowed_registries: vec!["registry.example.com/".into()],
         },

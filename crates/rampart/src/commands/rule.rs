@@ -42,6 +42,9 @@ pub fn run(args: &RuleArgs) -> anyhow::Result<ExitCode> {
                 RuleFormat::Text => {
                     writeln!(out, "# {} ({})\n", rule.name, rule.code)?;
                     writeln!(out, "Severity: {}", rule.severity)?;
+                    if rule.opt_in {
+                        writeln!(out, "Default: off (opt-in: `--select {}`)", rule.code)?;
+                    }
                     let standards = rule.standards();
                     if !standards.is_empty() {
                         writeln!(out, "Standards: {}", standards.join(", "))?;
