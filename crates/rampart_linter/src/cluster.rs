@@ -5,7 +5,9 @@ use crate::checker::CheckOptions;
 use crate::exemptions::{Subject, names_rule};
 use crate::facts::ObjectFacts;
 use crate::registry::RuleMeta;
-use crate::rules::network;
+use std::sync::LazyLock;
+
+use crate::rules::{network, rbac};
 
 /// A violation about the object `facts[object]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +30,12 @@ pub struct ClusterFinding {
     pub violation: ClusterViolation,
 }
 
+static CLUSTER_RULES: LazyLock<Vec<&'static dyn ClusterRule>> =
+    LazyLock::new(|| [rbac::CLUSTER_RULES, network::CLUSTER_RULES].concat());
+
 /// Every cross-object rule.
 pub fn cluster_rules() -> &'static [&'static dyn ClusterRule] {
-    network::CLUSTER_RULES
+    &CLUSTER_RULES
 }
 
 /// Runs the cross-object rules; exempted findings are counted in the second value.
