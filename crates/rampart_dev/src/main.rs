@@ -119,7 +119,11 @@ fn rule_page(rule: &RuleMeta) -> String {
     let _ = writeln!(
         page,
         "| Default | {} |",
-        if rule.opt_in { "off (opt-in: `--select CODE`)" } else { "on" }
+        if rule.opt_in {
+            "off (opt-in: `--select CODE`)"
+        } else {
+            "on"
+        }
     );
     let _ = writeln!(page, "| Since | {} |\n", rule.since);
     page.push_str(rule.documentation);

@@ -287,13 +287,17 @@ fn check_object(
             .filter(|i| i.container.is_none())
             .flat_map(|i| i.rules.iter().cloned())
             .collect();
-        report.facts.push(facts_of(
+        let facts = facts_of(
             object,
             file,
             name_range,
             document.helm_source.as_deref(),
             object_ignores,
-        ));
+        );
+        // Objects no cross-object rule looks at are not kept.
+        if !matches!(facts.detail, crate::facts::FactDetail::Other) {
+            report.facts.push(facts);
+        }
     }
     report.objects.push(ObjectSummary {
         file: file.name().to_string(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use rampart_diagnostics::{Finding, InputError, ObjectRef};
 use rampart_linter::cluster;
@@ -17,7 +17,6 @@ use rampart_linter::exemptions::Config;
 use rampart_linter::facts::ObjectFacts;
 use rampart_linter::pss;
 use rampart_linter::rule::RuleSettings;
-use rampart_source::SourceFile;
 use rampart_yaml::parse_stream;
 use rayon::prelude::*;
 use serde_json::json;
@@ -97,7 +96,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         part
     });
     // The cross-object rules run once every file has been checked.
-    let cluster_part = || cluster_report(&facts.borrow(), &options);
+    let cluster_parts = |each: &mut dyn FnMut(Report) -> anyhow::Result<()>| {
+        cluster_reports(&facts.borrow(), &options, each)
+    };
 
     // Text and JSON are written chunk by chunk, so memory stays bounded by the
     // chunk, not the whole input; SARIF needs the whole report.
@@ -115,12 +116,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 errors.skipped.extend(part.skipped);
                 errors.suppressed += part.suppressed;
             }
-            let part = cluster_part();
-            render::text_findings(&part, &text_options, &mut out)?;
-            failed |= part.has_findings_at_or_above(args.fail_on);
-            add_counts(&mut summary, &part);
-            errors.suppressed += part.suppressed;
-            errors.errors.extend(part.errors);
+            cluster_parts(&mut |part| {
+                render::text_findings(&part, &text_options, &mut out)?;
+                failed |= part.has_findings_at_or_above(args.fail_on);
+                add_counts(&mut summary, &part);
+                errors.suppressed += part.suppressed;
+                errors.errors.extend(part.errors);
+                Ok(())
+            })?;
             render::text_errors(&errors, &text_options, &mut out)?;
             summary.errors = errors.errors.len();
             has_errors |= summary.errors > 0;
@@ -166,10 +169,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 has_errors |= !part.errors.is_empty();
                 stream.add(&part)?;
             }
-            let part = cluster_part();
-            failed |= part.has_findings_at_or_above(args.fail_on);
-            has_errors |= !part.errors.is_empty();
-            stream.add(&part)?;
+            cluster_parts(&mut |part| {
+                failed |= part.has_findings_at_or_above(args.fail_on);
+                has_errors |= !part.errors.is_empty();
+                stream.add(&part)?;
+                Ok(())
+            })?;
             stream.add(&Report {
                 exemptions: exemption_statuses(&config, options.today),
                 ..Report::default()
@@ -185,10 +190,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 report.skipped.extend(part.skipped);
                 report.suppressed += part.suppressed;
             }
-            let part = cluster_part();
-            report.findings.extend(part.findings);
-            report.errors.extend(part.errors);
-            report.suppressed += part.suppressed;
+            cluster_parts(&mut |part| {
+                report.findings.extend(part.findings);
+                report.errors.extend(part.errors);
+                report.suppressed += part.suppressed;
+                Ok(())
+            })?;
             report.exemptions = exemption_statuses(&config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
@@ -204,10 +211,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 report.skipped.extend(part.skipped);
                 report.suppressed += part.suppressed;
             }
-            let part = cluster_part();
-            report.findings.extend(part.findings);
-            report.errors.extend(part.errors);
-            report.suppressed += part.suppressed;
+            cluster_parts(&mut |part| {
+                report.findings.extend(part.findings);
+                report.errors.extend(part.errors);
+                report.suppressed += part.suppressed;
+                Ok(())
+            })?;
             report.exemptions = exemption_statuses(&config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
@@ -235,57 +244,73 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs the cross-object rules and turns their violations into findings,
-/// reading back the (few) files they point into.
-fn cluster_report(facts: &[ObjectFacts], options: &CheckOptions) -> Report {
+/// Runs the cross-object rules and hands their findings to `each`, a few
+/// hundred files at a time: the files they point into are read back (only
+/// those), and each batch is dropped once handled, so memory stays bounded.
+fn cluster_reports(
+    facts: &[ObjectFacts],
+    options: &CheckOptions,
+    each: &mut dyn FnMut(Report) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let (findings, suppressed) = cluster::analyze(facts, options);
-    let mut report = Report {
+    let mut by_file: BTreeMap<&str, Vec<cluster::ClusterFinding>> = BTreeMap::new();
+    for finding in findings {
+        if let Some(fact) = facts.get(finding.violation.object) {
+            by_file.entry(fact.file.as_str()).or_default().push(finding);
+        }
+    }
+    each(Report {
         suppressed,
         ..Report::default()
-    };
-    let mut sources: HashMap<String, Option<SourceFile>> = HashMap::new();
-    for finding in findings {
-        let Some(fact) = facts.get(finding.violation.object) else {
-            continue;
-        };
-        let source = match &fact.source {
-            Some(source) => Some(source.clone()),
-            None => sources
-                .entry(fact.file.clone())
-                .or_insert_with(|| {
-                    Input::File(fact.file.clone().into())
-                        .read(options.limits.max_bytes)
-                        .ok()
-                })
-                .clone(),
-        };
-        let Some(file) = source else {
-            report.errors.push(InputError::new(
-                &fact.file,
-                "cannot read the file again to report a cross-object finding",
-            ));
-            continue;
-        };
-        let rule = finding.rule;
-        report.findings.push(Finding {
-            rule: rule.code.to_string(),
-            rule_name: rule.name.to_string(),
-            severity: finding.violation.severity.unwrap_or(rule.severity),
-            message: finding.violation.message,
-            help: rule.help.map(str::to_string),
-            range: fact.range,
-            file,
-            object: Some(ObjectRef {
-                kind: fact.kind.clone(),
-                namespace: Some(fact.namespace.clone()).filter(|n| !n.is_empty()),
-                name: Some(fact.name.clone()).filter(|n| !n.is_empty()),
-            }),
-            container: None,
-            standards: rule.standards(),
-            helm_source: fact.helm_source.clone(),
-        });
+    })?;
+    let files: Vec<_> = by_file.into_iter().collect();
+    for batch in files.chunks(CHUNK) {
+        let mut report = Report::default();
+        for (name, findings) in batch {
+            let fact_source = findings
+                .first()
+                .and_then(|f| facts.get(f.violation.object))
+                .and_then(|fact| fact.source.clone());
+            let source = match fact_source {
+                Some(source) => Some(source),
+                None => Input::File((*name).into())
+                    .read(options.limits.max_bytes)
+                    .ok(),
+            };
+            let Some(file) = source else {
+                report.errors.push(InputError::new(
+                    *name,
+                    "cannot read the file again to report a cross-object finding",
+                ));
+                continue;
+            };
+            for finding in findings {
+                let Some(fact) = facts.get(finding.violation.object) else {
+                    continue;
+                };
+                let rule = finding.rule;
+                report.findings.push(Finding {
+                    rule: rule.code.to_string(),
+                    rule_name: rule.name.to_string(),
+                    severity: finding.violation.severity.unwrap_or(rule.severity),
+                    message: finding.violation.message.clone(),
+                    help: rule.help.map(str::to_string),
+                    range: fact.range,
+                    file: file.clone(),
+                    object: Some(ObjectRef {
+                        kind: fact.kind.clone(),
+                        namespace: Some(fact.namespace.clone()).filter(|n| !n.is_empty()),
+                        name: Some(fact.name.clone()).filter(|n| !n.is_empty()),
+                    }),
+                    container: None,
+                    standards: rule.standards(),
+                    helm_source: fact.helm_source.clone(),
+                });
+            }
+        }
+        each(report)?;
     }
-    report
+    Ok(())
 }
 
 /// The config file: `--config`, or the nearest `rampart.yaml` at or above

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use rampart_macros::RuleMetadata;
 
 use crate::cluster::{ClusterRule, ClusterViolation};
@@ -90,13 +92,21 @@ impl ClusterRule for MetadataEgressNotBlocked {
     }
 
     fn check(&self, facts: &[ObjectFacts], out: &mut Vec<ClusterViolation>) {
-        let policies: Vec<(&ObjectFacts, &NetworkPolicyFacts)> = facts
-            .iter()
-            .filter_map(|f| match &f.detail {
-                FactDetail::NetworkPolicy(p) => Some((f, p)),
-                _ => None,
-            })
-            .collect();
+        // Policies indexed by namespace; cluster-wide ones apply everywhere.
+        let mut by_namespace: HashMap<&str, Vec<&NetworkPolicyFacts>> = HashMap::new();
+        let mut cluster_wide: Vec<&NetworkPolicyFacts> = Vec::new();
+        for fact in facts {
+            if let FactDetail::NetworkPolicy(policy) = &fact.detail {
+                if policy.cluster_wide {
+                    cluster_wide.push(policy);
+                } else {
+                    by_namespace
+                        .entry(fact.namespace.as_str())
+                        .or_default()
+                        .push(policy);
+                }
+            }
+        }
         for (index, fact) in facts.iter().enumerate() {
             let FactDetail::Workload {
                 pod_labels,
@@ -117,12 +127,13 @@ impl ClusterRule for MetadataEgressNotBlocked {
                 });
                 continue;
             }
-            let selecting: Vec<&NetworkPolicyFacts> = policies
-                .iter()
-                .filter(|(f, p)| {
-                    (p.cluster_wide || f.namespace == fact.namespace) && p.selects(pod_labels)
-                })
-                .map(|(_, p)| *p)
+            let selecting: Vec<&NetworkPolicyFacts> = by_namespace
+                .get(fact.namespace.as_str())
+                .into_iter()
+                .flatten()
+                .chain(cluster_wide.iter())
+                .filter(|p| p.selects(pod_labels))
+                .copied()
                 .collect();
             let denied = selecting.iter().any(|p| p.denies_metadata);
             let isolated = selecting.iter().any(|p| p.isolates_egress);
