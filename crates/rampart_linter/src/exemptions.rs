@@ -65,6 +65,9 @@ pub struct Config {
     /// Rules switched off everywhere, by code or name.
     pub ignore: Vec<String>,
     pub allowed_registries: Vec<String>,
+    /// Resource values `rampart fix` gives containers that lack them:
+    /// (`requests`|`limits`, resource, quantity).
+    pub fix_resources: Vec<(String, String, String)>,
 }
 
 /// What a finding is about, for matching exemptions.
@@ -157,11 +160,12 @@ impl Config {
                 "allowed_registries" => {
                     config.allowed_registries = strings(file, &entry.value, &mut errors)
                 }
+                "fix" => config.fix_resources = parse_fix(file, &entry.value, &mut errors),
                 other => errors.push(error_at(
                     file,
                     entry.key.range.start,
                     &format!(
-                        "unknown config key `{other}` (expected exemptions, ignore, allowed_registries)"
+                        "unknown config key `{other}` (expected exemptions, ignore, allowed_registries, fix)"
                     ),
                 )),
             }
@@ -288,6 +292,62 @@ fn parse_exemption(file: &SourceFile, item: &Node, base: &Path) -> Result<Exempt
         Some(error) => Err(error),
         None => Ok(exemption),
     }
+}
+
+/// `fix: {resources: {requests: {cpu: 100m}, limits: {memory: 256Mi}}}`.
+fn parse_fix(
+    file: &SourceFile,
+    node: &Node,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for entry in node.as_map().unwrap_or(&[]) {
+        if entry.key.as_str() != Some("resources") {
+            errors.push(error_at(
+                file,
+                entry.key.range.start,
+                "unknown `fix` key (expected resources)",
+            ));
+            continue;
+        }
+        for list in entry.value.as_map().unwrap_or(&[]) {
+            let list_name = list.key.as_str().unwrap_or("");
+            if list_name != "requests" && list_name != "limits" {
+                errors.push(error_at(
+                    file,
+                    list.key.range.start,
+                    "expected `requests` or `limits`",
+                ));
+                continue;
+            }
+            for resource in list.value.as_map().unwrap_or(&[]) {
+                let quantity = match &resource.value.kind {
+                    rampart_yaml::NodeKind::Scalar(rampart_yaml::Scalar::Str(s)) => s.clone(),
+                    rampart_yaml::NodeKind::Scalar(rampart_yaml::Scalar::Int(i)) => i.to_string(),
+                    rampart_yaml::NodeKind::Scalar(rampart_yaml::Scalar::Float(f)) => f.to_string(),
+                    _ => String::new(),
+                };
+                let valid = !quantity.is_empty()
+                    && quantity
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.');
+                if !valid {
+                    errors.push(error_at(
+                        file,
+                        resource.value.range.start,
+                        "expected a quantity such as 100m or 128Mi",
+                    ));
+                    continue;
+                }
+                out.push((
+                    list_name.to_string(),
+                    resource.key.as_str().unwrap_or("").to_string(),
+                    quantity,
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn strings(file: &SourceFile, node: &Node, errors: &mut Vec<ConfigError>) -> Vec<String> {

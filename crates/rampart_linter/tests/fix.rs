@@ -113,3 +113,44 @@ fn fixing_every_fixture_is_sound() {
     }
     assert!(checked > 20);
 }
+
+/// Resource defaults are applied only when the config names them.
+#[test]
+fn resource_defaults_from_the_config() {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use rampart_linter::exemptions::Config;
+
+    let config_text = "fix:\n  resources:\n    requests: {cpu: 100m, memory: 128Mi}\n    limits: {memory: 256Mi}\n";
+    let config = Config::parse(
+        &SourceFile::new("rampart.yaml", config_text),
+        Path::new("."),
+    )
+    .unwrap();
+    let options = CheckOptions {
+        config: Arc::new(config),
+        ..CheckOptions::default()
+    };
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: c:1\n    resources:\n      limits: {cpu: \"1\"}\n";
+    let outcome = fix_file(&SourceFile::new("pod.yaml", pod), &options, false);
+    let fixed = SourceFile::new("pod.yaml", outcome.text.clone());
+    let report = check_file(&fixed, &options);
+    assert!(
+        !report.findings.iter().any(|f| f.rule == "WL007"),
+        "{}",
+        outcome.text
+    );
+    assert!(
+        outcome.text.contains("limits: {cpu: \"1\", memory: 256Mi}"),
+        "{}",
+        outcome.text
+    );
+    assert!(outcome.text.contains("requests:"), "{}", outcome.text);
+    let without = fix_file(
+        &SourceFile::new("pod.yaml", pod),
+        &CheckOptions::default(),
+        false,
+    );
+    assert!(!without.text.contains("256Mi"));
+}

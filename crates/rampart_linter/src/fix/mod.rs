@@ -127,6 +127,17 @@ pub fn fix_file(file: &SourceFile, options: &CheckOptions, allow_unsafe: bool) -
         let mut codes = Vec::new();
         let (mut helm, mut unsafe_skipped) = (0, 0);
         for target in &report.targets {
+            if target.rule.code == "WL007" && !target.helm {
+                if let Some(document) = stream.documents.iter().find(|d| d.index == target.document)
+                {
+                    let found = resource_defaults(current.text(), document, target, options);
+                    if !found.is_empty() {
+                        edits.extend(found);
+                        codes.push(target.rule.code);
+                    }
+                }
+                continue;
+            }
             let Some((remedy, applicability)) = remedy_for(target) else {
                 continue;
             };
@@ -171,6 +182,26 @@ pub fn fix_file(file: &SourceFile, options: &CheckOptions, allow_unsafe: bool) -
         outcome.text = text;
     }
     outcome
+}
+
+/// The configured resource values a container lacks (config `fix.resources`).
+fn resource_defaults(
+    text: &str,
+    document: &rampart_yaml::Document,
+    target: &FixTarget,
+    options: &CheckOptions,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for (list, resource, quantity) in &options.config.fix_resources {
+        let pointer = format!("{}/{list}/{resource}", target.pointer);
+        if document.root.pointer(&pointer).is_some() {
+            continue;
+        }
+        if let Some(found) = set_scalar(text, document, &pointer, quantity) {
+            edits.extend(found);
+        }
+    }
+    edits
 }
 
 fn remedy_for(target: &FixTarget) -> Option<(Remedy, Applicability)> {
