@@ -40,6 +40,8 @@ pub struct CheckOptions {
     pub inline_ignores: bool,
     /// The date expiries are judged against.
     pub today: Date,
+    /// Record where each finding is, for `rampart fix` ([`FileReport::targets`]).
+    pub fix_targets: bool,
 }
 
 impl Default for CheckOptions {
@@ -56,6 +58,7 @@ impl Default for CheckOptions {
             config: Arc::new(Config::default()),
             inline_ignores: true,
             today: jiff::Zoned::now().date(),
+            fix_targets: false,
         }
     }
 }
@@ -194,12 +197,14 @@ fn check_object(
         }
         let located = document.locate(&pointer);
         let range = field_range(file, located);
-        report.targets.push(FixTarget {
-            rule,
-            pointer: pointer.clone(),
-            document: document.index,
-            helm: document.helm_source.is_some(),
-        });
+        if options.fix_targets {
+            report.targets.push(FixTarget {
+                rule,
+                pointer: pointer.clone(),
+                document: document.index,
+                helm: document.helm_source.is_some(),
+            });
+        }
         let mut message = message;
         if defaulted_host_port(document, &pointer, located) {
             message.push_str(
@@ -278,24 +283,26 @@ fn check_object(
         }
     }
     if options.posture_rules {
-        let name_range = field_range(
-            file,
-            document.locate(&join_pointer(&object.pointer, "/metadata/name")),
-        );
-        let object_ignores = ignores
-            .iter()
-            .filter(|i| i.container.is_none())
-            .flat_map(|i| i.rules.iter().cloned())
-            .collect();
-        let facts = facts_of(
+        let name_range = || {
+            field_range(
+                file,
+                document.locate(&join_pointer(&object.pointer, "/metadata/name")),
+            )
+        };
+        let object_ignores = || {
+            ignores
+                .iter()
+                .filter(|i| i.container.is_none())
+                .flat_map(|i| i.rules.iter().cloned())
+                .collect()
+        };
+        if let Some(facts) = facts_of(
             object,
             file,
             name_range,
             document.helm_source.as_deref(),
             object_ignores,
-        );
-        // Objects no cross-object rule looks at are not kept.
-        if !matches!(facts.detail, crate::facts::FactDetail::Other) {
+        ) {
             report.facts.push(facts);
         }
     }

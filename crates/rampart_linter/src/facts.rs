@@ -90,14 +90,15 @@ impl NetworkPolicyFacts {
 
 const METADATA_V4: [u8; 4] = [169, 254, 169, 254];
 
-/// The facts of one object, for the cross-object rules.
+/// The facts of one object, for the cross-object rules; `None` for objects
+/// none of them looks at.
 pub fn facts_of(
     object: &K8sObject<'_>,
     file: &SourceFile,
-    range: TextRange,
+    range: impl FnOnce() -> TextRange,
     helm_source: Option<&str>,
-    inline_ignores: Vec<String>,
-) -> ObjectFacts {
+    inline_ignores: impl FnOnce() -> Vec<String>,
+) -> Option<ObjectFacts> {
     let value = object.value;
     let kind = object.kind.unwrap_or("");
     let api_version = object.api_version.unwrap_or("");
@@ -133,20 +134,21 @@ pub fn facts_of(
     } else if let Some(policy) = network_policy(api_version, kind, value) {
         FactDetail::NetworkPolicy(policy)
     } else {
-        FactDetail::Other
+        // No cross-object rule looks at other objects: keep nothing.
+        return None;
     };
-    ObjectFacts {
+    Some(ObjectFacts {
         file: file.name().to_string(),
-        range,
+        range: range(),
         source: (file.name() == "<stdin>").then(|| file.clone()),
         api_version: api_version.to_string(),
         kind: kind.to_string(),
         namespace: object.namespace.unwrap_or("").to_string(),
         name: object.name.unwrap_or("").to_string(),
-        inline_ignores,
+        inline_ignores: inline_ignores(),
         helm_source: helm_source.map(str::to_string),
         detail,
-    }
+    })
 }
 
 /// A power a Role grants.

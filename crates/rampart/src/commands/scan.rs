@@ -85,6 +85,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .par_iter()
             .map(|input| check_input(input, &options))
             .collect();
+        // Reserve once: findings are large, and growing the vector moves them all.
+        part.objects
+            .reserve(results.iter().map(|r| r.objects.len()).sum());
+        part.findings
+            .reserve(results.iter().map(|r| r.findings.len()).sum());
+        facts
+            .borrow_mut()
+            .reserve(results.iter().map(|r| r.facts.len()).sum());
         for result in results {
             part.objects.extend(result.objects);
             part.findings.extend(result.findings);

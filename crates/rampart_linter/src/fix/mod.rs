@@ -115,6 +115,10 @@ pub struct FixOutcome {
 /// Fixes `file` until no fixable finding is left (at most a few rounds, as
 /// one insertion may enable the next); the result is idempotent.
 pub fn fix_file(file: &SourceFile, options: &CheckOptions, allow_unsafe: bool) -> FixOutcome {
+    let options = &CheckOptions {
+        fix_targets: true,
+        ..options.clone()
+    };
     let mut outcome = FixOutcome {
         text: file.text().to_string(),
         ..FixOutcome::default()
