@@ -1,17 +1,16 @@
 //! `rampart fix`: apply the known remedies as minimal text edits.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use rampart_linter::checker::CheckOptions;
-use rampart_linter::exemptions::Config;
 use rampart_linter::fix::fix_file;
 use rayon::prelude::*;
 use similar::TextDiff;
 
+use super::scan::load_config;
 use crate::args::FixArgs;
 use crate::inputs::{self, Input};
 
@@ -113,22 +112,5 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-fn load_config(explicit: Option<&PathBuf>, paths: &[PathBuf]) -> anyhow::Result<Config> {
-    let path = match explicit {
-        Some(path) => Some(path.clone()),
-        None => paths
-            .iter()
-            .find(|p| p.as_os_str() != "-")
-            .and_then(|p| Config::discover(p)),
-    };
-    let Some(path) = path else {
-        return Ok(Config::default());
-    };
-    Config::load(&path).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("invalid config:\n{}", lines.join("\n"))
     })
 }

@@ -5,6 +5,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, render};
@@ -34,7 +35,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
-    let config = load_config(args)?;
+    let config = load_config(args.config.as_ref(), &args.paths)?;
     let mut allowed_registries = args.allowed_registry.clone();
     allowed_registries.extend(config.allowed_registries.iter().cloned());
     let config = Arc::new(config);
@@ -189,7 +190,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             })?;
             stream.finish()?;
         }
-        Format::Sarif => {
+        // These formats need the whole report at once.
+        Format::Sarif | Format::Junit | Format::PolicyReport => {
             let mut report = walk;
             for part in chunks {
                 report.objects.extend(part.objects);
@@ -207,28 +209,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             report.exemptions = exemption_statuses(&config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
-            let rules = rule_descriptors();
-            render::sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)?;
-        }
-        Format::Junit | Format::PolicyReport => {
-            let mut report = walk;
-            for part in chunks {
-                report.objects.extend(part.objects);
-                report.findings.extend(part.findings);
-                report.errors.extend(part.errors);
-                report.skipped.extend(part.skipped);
-                report.suppressed += part.suppressed;
-            }
-            cluster_parts(&mut |part| {
-                report.findings.extend(part.findings);
-                report.errors.extend(part.errors);
-                report.suppressed += part.suppressed;
-                Ok(())
-            })?;
-            report.exemptions = exemption_statuses(&config, options.today);
-            failed = report.has_findings_at_or_above(args.fail_on);
-            has_errors = !report.errors.is_empty();
-            if args.format == Format::Junit {
+            if args.format == Format::Sarif {
+                let rules = rule_descriptors();
+                render::sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)?;
+            } else if args.format == Format::Junit {
                 render::junit(&report, &mut out)?;
             } else {
                 let api = match args.policy_report_api {
@@ -323,11 +307,10 @@ fn cluster_reports(
 
 /// The config file: `--config`, or the nearest `rampart.yaml` at or above
 /// the first path. Config errors stop the scan (exit 2) with their positions.
-fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
-    let path = match &args.config {
+pub(crate) fn load_config(explicit: Option<&PathBuf>, paths: &[PathBuf]) -> anyhow::Result<Config> {
+    let path = match explicit {
         Some(path) => Some(path.clone()),
-        None => args
-            .paths
+        None => paths
             .iter()
             .find(|p| p.as_os_str() != "-")
             .and_then(|p| Config::discover(p)),
