@@ -26,7 +26,7 @@ use crate::args::{ColorChoice, Format, PolicyReportApiArg, ScanArgs};
 use crate::inputs::{self, Input};
 
 /// Files checked together before their results are merged; bounds the memory held by sources.
-const CHUNK: usize = 512;
+const CHUNK: usize = 64;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(threads) = args.threads {
