@@ -28,6 +28,8 @@ enum Remedy {
     SetChild(&'static str, &'static str),
     /// Make the list at the pointer hold this item.
     Contain(&'static str),
+    /// Add the resource values the config names (`fix.resources`) that are missing.
+    ConfiguredResources,
 }
 
 /// The known remedies: (rule code, last pointer token it applies to, remedy).
@@ -66,6 +68,12 @@ const REMEDIES: &[(&str, &str, Remedy, Applicability)] = &[
         "WL006",
         "readOnlyRootFilesystem",
         Remedy::Set("true"),
+        Applicability::Safe,
+    ),
+    (
+        "WL007",
+        "resources",
+        Remedy::ConfiguredResources,
         Applicability::Safe,
     ),
     (
@@ -131,17 +139,6 @@ pub fn fix_file(file: &SourceFile, options: &CheckOptions, allow_unsafe: bool) -
         let mut codes = Vec::new();
         let (mut helm, mut unsafe_skipped) = (0, 0);
         for target in &report.targets {
-            if target.rule.code == "WL007" && !target.helm {
-                if let Some(document) = stream.documents.iter().find(|d| d.index == target.document)
-                {
-                    let found = resource_defaults(current.text(), document, target, options);
-                    if !found.is_empty() {
-                        edits.extend(found);
-                        codes.push(target.rule.code);
-                    }
-                }
-                continue;
-            }
             let Some((remedy, applicability)) = remedy_for(target) else {
                 continue;
             };
@@ -167,6 +164,9 @@ pub fn fix_file(file: &SourceFile, options: &CheckOptions, allow_unsafe: bool) -
                     value,
                 ),
                 Remedy::Contain(item) => ensure_item(text, document, &target.pointer, item),
+                Remedy::ConfiguredResources => {
+                    Some(resource_defaults(text, document, target, options))
+                }
             };
             if let Some(found) = found.filter(|e| !e.is_empty()) {
                 edits.extend(found);
