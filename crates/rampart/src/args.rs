@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan manifests: Pod Security Standards, with field-precise diagnostics.
+    /// Scan manifests: Pod Security Standards and posture rules, with field-precise diagnostics.
     Scan(ScanArgs),
     /// Apply the safe fixes (minimal edits that keep comments and layout).
     Fix(FixArgs),
