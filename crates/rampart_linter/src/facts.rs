@@ -318,21 +318,24 @@ fn kubernetes_rule_allows_metadata(rule: &Value) -> bool {
     match rule.get("to").and_then(Value::as_array) {
         None => true,
         Some(peers) if peers.is_empty() => true,
-        Some(peers) => peers.iter().any(|peer| {
-            let Some(block) = peer.get("ipBlock") else {
-                return false;
-            };
-            let cidr = block.get("cidr").and_then(Value::as_str).unwrap_or("");
-            let excepted = block
-                .get("except")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .any(cidr_contains_metadata);
-            cidr_contains_metadata(cidr) && !excepted
-        }),
+        Some(peers) => peers
+            .iter()
+            .any(|peer| peer.get("ipBlock").is_some_and(block_holds_metadata)),
     }
+}
+
+/// Whether a `{cidr, except}` block (Kubernetes `ipBlock`, Cilium
+/// `toCIDRSet` entry) holds the metadata address after its exceptions.
+fn block_holds_metadata(block: &Value) -> bool {
+    let cidr = block.get("cidr").and_then(Value::as_str).unwrap_or("");
+    let excepted = block
+        .get("except")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(cidr_contains_metadata);
+    cidr_contains_metadata(cidr) && !excepted
 }
 
 /// Whether a rule's port list lets HTTP (80) through; no list: every port.
@@ -488,17 +491,7 @@ fn cilium_policy(value: &Value, cluster_wide: bool) -> NetworkPolicyFacts {
                         .and_then(Value::as_array)
                         .into_iter()
                         .flatten()
-                        .any(|set| {
-                            let cidr = set.get("cidr").and_then(Value::as_str).unwrap_or("");
-                            let excepted = set
-                                .get("except")
-                                .and_then(Value::as_array)
-                                .into_iter()
-                                .flatten()
-                                .filter_map(Value::as_str)
-                                .any(cidr_contains_metadata);
-                            cidr_contains_metadata(cidr) && !excepted
-                        });
+                        .any(block_holds_metadata);
                     let to_world = rule
                         .get("toEntities")
                         .and_then(Value::as_array)
