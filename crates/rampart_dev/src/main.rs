@@ -116,6 +116,18 @@ fn rule_page(rule: &RuleMeta) -> String {
             .collect();
         let _ = writeln!(page, "| MITRE ATT&CK | {} |", links.join(", "));
     }
+    if !rule.nsa.is_empty() {
+        let sections: Vec<String> = rule
+            .nsa
+            .iter()
+            .map(|section| format!("{} (`nsa:{}`)", section.title, section.slug))
+            .collect();
+        let _ = writeln!(
+            page,
+            "| NSA/CISA Kubernetes Hardening Guidance | {} |",
+            sections.join("; ")
+        );
+    }
     let _ = writeln!(
         page,
         "| Default | {} |",

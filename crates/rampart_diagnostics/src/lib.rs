@@ -18,7 +18,7 @@
 //!     range: TextRange::new(8, 21),
 //!     object: None,
 //!     container: None,
-//!     standards: vec![],
+//!     standards: Default::default(),
 //!     helm_source: None,
 //! };
 //! let report = Report { findings: vec![finding], ..Report::default() };
@@ -30,8 +30,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rampart_source::{Position, SourceFile, TextRange};
 use serde::{Deserialize, Serialize};
@@ -127,26 +129,34 @@ impl fmt::Display for ObjectRef {
     }
 }
 
+/// One mapping of a rule to a standard, e.g. `cis-k8s:5.2.2`. Borrowed from
+/// the rule's static metadata in the common case, so findings do not copy it.
+pub type StandardTag = Cow<'static, str>;
+
 /// One rule violation at a place in a source file.
+///
+/// The per-rule parts (code, name, help, standards) are usually borrowed from
+/// static rule metadata, and the per-object parts are shared, so a finding
+/// costs little more than its message.
 #[derive(Clone, Debug)]
 pub struct Finding {
     /// Stable code, e.g. `PSB002`.
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     /// Kebab-case rule name, e.g. `privileged-container`.
-    pub rule_name: String,
+    pub rule_name: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
     /// One-line how-to-fix.
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     pub file: SourceFile,
     /// Byte range of the offending field.
     pub range: TextRange,
-    pub object: Option<ObjectRef>,
+    pub object: Option<Arc<ObjectRef>>,
     pub container: Option<String>,
     /// Standards references, e.g. `pss:baseline:privileged`, `cis-k8s:5.2.2`.
-    pub standards: Vec<String>,
+    pub standards: Cow<'static, [StandardTag]>,
     /// Helm template that produced the document (`# Source:`).
-    pub helm_source: Option<String>,
+    pub helm_source: Option<Arc<str>>,
 }
 
 impl Finding {
@@ -297,7 +307,7 @@ impl Report {
             .map(|f| {
                 let start = f.start();
                 (
-                    (f.file.name(), start.line, start.column, f.rule.as_str()),
+                    (f.file.name(), start.line, start.column, f.rule.as_ref()),
                     f,
                 )
             })

@@ -105,16 +105,16 @@ fn finding(
     standards: &[&str],
 ) -> Finding {
     Finding {
-        rule: rule.into(),
-        rule_name: rule_name.into(),
+        rule: rule.to_string().into(),
+        rule_name: rule_name.to_string().into(),
         severity,
         message: message.into(),
-        help: help.map(Into::into),
+        help: help.map(|h| h.to_string().into()),
         file: file.clone(),
         range: range_of(file.text(), needle),
-        object: Some(object),
+        object: Some(object.into()),
         container: container.map(Into::into),
-        standards: standards.iter().map(|s| s.to_string()).collect(),
+        standards: standards.iter().map(|s| s.to_string().into()).collect(),
         helm_source: None,
     }
 }
@@ -396,12 +396,12 @@ fn junit_parses_back_with_consistent_counts() {
         let start = finding.start();
         let location = format!("{}:{}:{}", finding.file.name(), start.line, start.column);
         assert!(text.starts_with(&location), "{text}");
-        assert!(text.contains(&finding.rule_name));
-        for standard in &finding.standards {
-            assert!(text.contains(standard.as_str()), "{text}");
+        assert!(text.contains(finding.rule_name.as_ref()));
+        for standard in finding.standards.iter() {
+            assert!(text.contains(standard.as_ref()), "{text}");
         }
         if let Some(help) = &finding.help {
-            assert!(text.contains(help.as_str()));
+            assert!(text.contains(help.as_ref()));
         }
     }
 
@@ -439,12 +439,12 @@ fn junit_escapes_markup_and_replaces_control_characters() {
             rule_name: "r<&>".into(),
             severity: Severity::Low,
             message: nasty.into(),
-            help: Some(nasty.into()),
+            help: Some(nasty.to_string().into()),
             file: file.clone(),
             range: TextRange::new(0, 4),
-            object: Some(object("Pod", Some("n\"s"), "p<1>")),
+            object: Some(object("Pod", Some("n\"s"), "p<1>").into()),
             container: None,
-            standards: vec![],
+            standards: Default::default(),
             helm_source: None,
         }],
         errors: vec![InputError::new("e\u{1b}.yaml", nasty)],
@@ -651,12 +651,12 @@ fn policy_report_strings_round_trip() {
             rule_name: nasty.into(),
             severity: Severity::Medium,
             message: nasty.into(),
-            help: Some(nasty.into()),
+            help: Some(nasty.to_string().into()),
             file,
             range: TextRange::new(0, 4),
-            object: Some(object("Pod", Some("ns"), nasty)),
+            object: Some(object("Pod", Some("ns"), nasty).into()),
             container: Some(nasty.into()),
-            standards: vec![nasty.into(), "b".into()],
+            standards: vec![nasty.to_string().into(), "b".into()].into(),
             helm_source: Some(nasty.into()),
         }],
         errors: vec![InputError::new(nasty, nasty)],

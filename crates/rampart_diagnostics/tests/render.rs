@@ -83,16 +83,16 @@ fn finding(
     standards: &[&str],
 ) -> Finding {
     Finding {
-        rule: rule.into(),
-        rule_name: rule_name.into(),
+        rule: rule.to_string().into(),
+        rule_name: rule_name.to_string().into(),
         severity,
         message: message.into(),
-        help: help.map(Into::into),
+        help: help.map(|h| h.to_string().into()),
         file: file.clone(),
         range: range_of(file.text(), needle),
-        object: Some(daemonset_ref()),
+        object: Some(daemonset_ref().into()),
         container: container.map(Into::into),
-        standards: standards.iter().map(|s| s.to_string()).collect(),
+        standards: standards.iter().map(|s| s.to_string().into()).collect(),
         helm_source: None,
     }
 }
@@ -169,13 +169,16 @@ fn sample_report() -> Report {
         help: Some("set securityContext.allowPrivilegeEscalation to false".into()),
         file: pod.clone(),
         range: range_of(HELM_POD, "allowPrivilegeEscalation: true"),
-        object: Some(ObjectRef {
-            kind: "Pod".into(),
-            namespace: None,
-            name: Some("web".into()),
-        }),
+        object: Some(
+            ObjectRef {
+                kind: "Pod".into(),
+                namespace: None,
+                name: Some("web".into()),
+            }
+            .into(),
+        ),
         container: Some("nginx".into()),
-        standards: vec!["pss:restricted:allowPrivilegeEscalation".into()],
+        standards: vec!["pss:restricted:allowPrivilegeEscalation".into()].into(),
         helm_source: Some("web/templates/pod.yaml".into()),
     });
 
@@ -490,7 +493,7 @@ fn one_finding(file: &SourceFile, range: TextRange) -> Report {
             range,
             object: None,
             container: None,
-            standards: Vec::new(),
+            standards: Default::default(),
             helm_source: None,
         }],
         errors: Vec::new(),

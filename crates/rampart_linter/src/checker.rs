@@ -8,6 +8,7 @@ use rampart_yaml::{Document, Limits, Located, parse_stream};
 use serde_json::{Value, json};
 
 use crate::pss::{self, Evaluation, Level, PodRef, PolicyVersion};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -174,11 +175,13 @@ fn check_object(
             .push(InputError::at(file, range, problem.message));
     }
 
-    let object_ref = ObjectRef {
+    // Shared by every finding of the object.
+    let object_ref = Arc::new(ObjectRef {
         kind: object.kind.unwrap_or("").to_string(),
         namespace: object.namespace.map(str::to_string),
         name: object.name.map(str::to_string),
-    };
+    });
+    let helm_source: Option<Arc<str>> = document.helm_source.as_deref().map(Arc::from);
     let ignores = if options.inline_ignores {
         read_inline_ignores(file, document, object, report)
     } else {
@@ -189,7 +192,6 @@ fn check_object(
                 container: Option<String>,
                 message: String,
                 severity: rampart_diagnostics::Severity,
-                standards: &[String],
                 report: &mut FileReport| {
         if is_exempt(rule, object, file, container.as_deref(), &ignores, options) {
             report.suppressed += 1;
@@ -212,17 +214,17 @@ fn check_object(
             );
         }
         report.findings.push(Finding {
-            rule: rule.code.to_string(),
-            rule_name: rule.name.to_string(),
+            rule: Cow::Borrowed(rule.code),
+            rule_name: Cow::Borrowed(rule.name),
             severity,
             message,
-            help: rule.help.map(str::to_string),
+            help: rule.help.map(Cow::Borrowed),
             file: file.clone(),
             range,
-            object: Some(object_ref.clone()),
+            object: Some(Arc::clone(&object_ref)),
             container,
-            standards: standards.to_vec(),
-            helm_source: document.helm_source.clone(),
+            standards: Cow::Borrowed(rule.standards),
+            helm_source: helm_source.clone(),
         });
     };
     let start = document.locate(&object.pointer).value.start;
@@ -240,7 +242,6 @@ fn check_object(
             if is_ignored(rule, options) {
                 continue;
             }
-            let standards = rule.standards();
             for offender in &violation.offenders {
                 let relative = map_pod_pointer(&offender.pointer, template);
                 emit(
@@ -249,7 +250,6 @@ fn check_object(
                     offender.container.clone(),
                     offender.message.clone(),
                     rule.severity,
-                    &standards,
                     report,
                 );
             }
@@ -268,7 +268,6 @@ fn check_object(
             if violations.is_empty() {
                 continue;
             }
-            let standards = meta.standards();
             for violation in violations.drain(..) {
                 emit(
                     meta,
@@ -276,7 +275,6 @@ fn check_object(
                     violation.container,
                     violation.message,
                     violation.severity.unwrap_or(meta.severity),
-                    &standards,
                     report,
                 );
             }

@@ -5,7 +5,10 @@ use crate::checker::CheckOptions;
 use crate::exemptions::{Subject, names_rule};
 use crate::facts::ObjectFacts;
 use crate::registry::RuleMeta;
-use std::sync::LazyLock;
+use rampart_diagnostics::{Finding, ObjectRef};
+use rampart_source::SourceFile;
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
 
 use crate::rules::{network, rbac};
 
@@ -28,6 +31,30 @@ pub trait ClusterRule: Sync + Send {
 pub struct ClusterFinding {
     pub rule: &'static RuleMeta,
     pub violation: ClusterViolation,
+}
+
+impl ClusterFinding {
+    /// The finding as reported, about `fact` (the object it names) in `file`.
+    pub fn to_finding(&self, fact: &ObjectFacts, file: SourceFile) -> Finding {
+        let rule = self.rule;
+        Finding {
+            rule: Cow::Borrowed(rule.code),
+            rule_name: Cow::Borrowed(rule.name),
+            severity: self.violation.severity.unwrap_or(rule.severity),
+            message: self.violation.message.clone(),
+            help: rule.help.map(Cow::Borrowed),
+            range: fact.range,
+            file,
+            object: Some(Arc::new(ObjectRef {
+                kind: fact.kind.clone(),
+                namespace: Some(fact.namespace.clone()).filter(|n| !n.is_empty()),
+                name: Some(fact.name.clone()).filter(|n| !n.is_empty()),
+            })),
+            container: None,
+            standards: Cow::Borrowed(rule.standards),
+            helm_source: fact.helm_source.as_deref().map(Arc::from),
+        }
+    }
 }
 
 static CLUSTER_RULES: LazyLock<Vec<&'static dyn ClusterRule>> =

@@ -40,7 +40,7 @@ fn fixes_keep_comments_clear_findings_and_are_idempotent() {
     let left: Vec<&str> = report
         .findings
         .iter()
-        .map(|f| f.rule.as_str())
+        .map(|f| f.rule.as_ref())
         .filter(|r| SAFE.contains(r))
         .collect();
     assert!(left.is_empty(), "still reported after fixing: {left:?}");

@@ -52,19 +52,7 @@ fn findings_of(code: &str, file: &SourceFile) -> (Vec<rampart_diagnostics::Findi
     let (cluster, _) = analyze(&report.facts, &options());
     for finding in cluster.into_iter().filter(|f| f.rule.code == code) {
         let fact = &report.facts[finding.violation.object];
-        findings.push(rampart_diagnostics::Finding {
-            rule: code.to_string(),
-            rule_name: finding.rule.name.to_string(),
-            severity: finding.violation.severity.unwrap_or(finding.rule.severity),
-            message: finding.violation.message,
-            help: finding.rule.help.map(str::to_string),
-            file: file.clone(),
-            range: fact.range,
-            object: None,
-            container: None,
-            standards: finding.rule.standards(),
-            helm_source: None,
-        });
+        findings.push(finding.to_finding(fact, file.clone()));
     }
     (findings, errors)
 }

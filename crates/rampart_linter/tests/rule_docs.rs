@@ -98,6 +98,14 @@ fn every_rule_is_documented() {
             let link = format!("https://attack.mitre.org/techniques/{path}/");
             assert!(references.contains(&link), "{}: no link {link}", rule.code);
         }
+        assert!(!rule.nsa.is_empty(), "{}: no NSA/CISA mapping", rule.code);
+        // The standards tags are the mappings, each once.
+        let mut expected: Vec<String> = rule.pss.iter().map(|p| format!("pss:{p}")).collect();
+        expected.extend(rule.cis.iter().map(|c| format!("cis-k8s:{c}")));
+        expected.extend(rule.mitre.iter().map(|m| format!("mitre:{m}")));
+        expected.extend(rule.nsa.iter().map(|n| format!("nsa:{}", n.slug)));
+        let tags: Vec<&str> = rule.standards().iter().map(|t| t.as_ref()).collect();
+        assert_eq!(tags, expected, "{}", rule.code);
     }
 }
 

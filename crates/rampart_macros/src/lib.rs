@@ -6,7 +6,8 @@
 //! /// Checks for privileged containers.
 //! #[derive(RuleMetadata)]
 //! #[rule(code = "PSB002", name = "privileged-container", severity = "critical",
-//!        pss = "baseline:privileged", cis = "5.2.2", mitre = "T1611, T1610")]
+//!        pss = "baseline:privileged", cis = "5.2.2", mitre = "T1611, T1610",
+//!        nsa = "pod-security")]
 //! pub struct PrivilegedContainer;
 //! ```
 
@@ -31,6 +32,7 @@ struct RuleAttr {
     pss: Option<LitStr>,
     cis: Option<LitStr>,
     mitre: Option<LitStr>,
+    nsa: Option<LitStr>,
     since: Option<LitStr>,
     opt_in: Option<LitStr>,
 }
@@ -73,12 +75,25 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             ));
         }
     };
-    let pss = match attr.pss {
+    let pss = match &attr.pss {
         Some(p) => quote!(Some(#p)),
         None => quote!(None),
     };
     let cis = split_list(attr.cis.as_ref());
     let mitre = split_list(attr.mitre.as_ref());
+    let nsa = split_list(attr.nsa.as_ref());
+    // Each slug names a constant in `registry::nsa`: an unknown one fails to compile.
+    let nsa_sections: Vec<proc_macro2::Ident> = nsa
+        .iter()
+        .map(|slug| quote::format_ident!("{}", slug.to_uppercase().replace('-', "_")))
+        .collect();
+    let mut standards: Vec<String> = Vec::new();
+    if let Some(pss) = &attr.pss {
+        standards.push(format!("pss:{}", pss.value()));
+    }
+    standards.extend(cis.iter().map(|c| format!("cis-k8s:{c}")));
+    standards.extend(mitre.iter().map(|m| format!("mitre:{m}")));
+    standards.extend(nsa.iter().map(|n| format!("nsa:{n}")));
     let since = attr
         .since
         .map(|s| s.value())
@@ -102,6 +117,8 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 pss: #pss,
                 cis: &[#(#cis),*],
                 mitre: &[#(#mitre),*],
+                nsa: &[#(crate::registry::nsa::#nsa_sections),*],
+                standards: &[#(::std::borrow::Cow::Borrowed(#standards)),*],
                 since: #since,
                 opt_in: #opt_in,
             };
@@ -145,6 +162,8 @@ fn parse_rule_attr(input: &DeriveInput) -> syn::Result<RuleAttr> {
                 &mut out.cis
             } else if meta.path.is_ident("mitre") {
                 &mut out.mitre
+            } else if meta.path.is_ident("nsa") {
+                &mut out.nsa
             } else if meta.path.is_ident("since") {
                 &mut out.since
             } else if meta.path.is_ident("opt_in") {

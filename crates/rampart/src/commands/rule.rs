@@ -69,6 +69,8 @@ fn rule_json(rule: &RuleMeta) -> serde_json::Value {
         "pss": rule.pss,
         "cis": rule.cis,
         "mitre": rule.mitre,
+        "nsa": rule.nsa.iter().map(|section| section.slug).collect::<Vec<_>>(),
+        "standards": rule.standards,
         "since": rule.since,
         "opt_in": rule.opt_in,
         "documentation": rule.documentation,

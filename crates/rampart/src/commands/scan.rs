@@ -12,7 +12,7 @@ use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, rend
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
 use std::collections::BTreeMap;
 
-use rampart_diagnostics::{Finding, InputError, ObjectRef};
+use rampart_diagnostics::InputError;
 use rampart_linter::cluster;
 use rampart_linter::exemptions::Config;
 use rampart_linter::facts::ObjectFacts;
@@ -280,24 +280,7 @@ fn cluster_reports(
                 let Some(fact) = facts.get(finding.violation.object) else {
                     continue;
                 };
-                let rule = finding.rule;
-                report.findings.push(Finding {
-                    rule: rule.code.to_string(),
-                    rule_name: rule.name.to_string(),
-                    severity: finding.violation.severity.unwrap_or(rule.severity),
-                    message: finding.violation.message.clone(),
-                    help: rule.help.map(str::to_string),
-                    range: fact.range,
-                    file: file.clone(),
-                    object: Some(ObjectRef {
-                        kind: fact.kind.clone(),
-                        namespace: Some(fact.namespace.clone()).filter(|n| !n.is_empty()),
-                        name: Some(fact.name.clone()).filter(|n| !n.is_empty()),
-                    }),
-                    container: None,
-                    standards: rule.standards(),
-                    helm_source: fact.helm_source.clone(),
-                });
+                report.findings.push(finding.to_finding(fact, file.clone()));
             }
         }
         each(report)?;
@@ -412,7 +395,7 @@ pub fn rule_descriptors() -> Vec<RuleDescriptor> {
             documentation: rule.documentation.to_string(),
             severity: rule.severity,
             help_uri: None,
-            tags: rule.standards(),
+            tags: rule.standards().iter().map(|t| t.to_string()).collect(),
         })
         .collect()
 }

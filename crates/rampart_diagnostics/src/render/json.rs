@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::{
     ExemptionStatus, Finding, InputError, ObjectRef, ObjectSummary, Report, Severity, SkippedInput,
+    StandardTag,
 };
 
 /// Version of the JSON contract; only additive changes within a version.
@@ -56,7 +57,7 @@ struct JsonFinding<'a> {
     end_column: usize,
     object: Option<&'a ObjectRef>,
     container: Option<&'a str>,
-    standards: &'a [String],
+    standards: &'a [StandardTag],
     helm_source: Option<&'a str>,
 }
 
@@ -117,7 +118,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             column: start.column,
             end_line: end.line,
             end_column: end.column,
-            object: f.object.as_ref(),
+            object: f.object.as_deref(),
             container: f.container.as_deref(),
             standards: &f.standards,
             helm_source: f.helm_source.as_deref(),

@@ -75,7 +75,7 @@ pub fn junit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let file = finding.file.name();
         let suite = suites.entry(file).or_default();
         // A finding about no particular object belongs to the file itself.
-        let object = finding.object.clone().unwrap_or(ObjectRef {
+        let object = finding.object.as_deref().cloned().unwrap_or(ObjectRef {
             kind: String::new(),
             namespace: None,
             name: None,

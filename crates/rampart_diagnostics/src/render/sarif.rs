@@ -52,12 +52,12 @@ pub fn sarif_log(report: &Report, rules: &[RuleDescriptor], tool_version: &str) 
     }
     let findings = report.sorted_findings();
     for finding in &findings {
-        if !rule_index.contains_key(finding.rule.as_str()) {
+        if !rule_index.contains_key(finding.rule.as_ref()) {
             rule_index.insert(&finding.rule, descriptors.len());
             descriptors.push(descriptor(&RuleDescriptor {
-                code: finding.rule.clone(),
-                name: finding.rule_name.clone(),
-                summary: finding.rule_name.clone(),
+                code: finding.rule.to_string(),
+                name: finding.rule_name.to_string(),
+                summary: finding.rule_name.to_string(),
                 documentation: String::new(),
                 severity: finding.severity,
                 help_uri: None,
@@ -70,7 +70,7 @@ pub fn sarif_log(report: &Report, rules: &[RuleDescriptor], tool_version: &str) 
     let results: Vec<SarifResult> = findings
         .iter()
         .map(|finding| {
-            let index = rule_index.get(finding.rule.as_str()).copied().unwrap_or(0);
+            let index = rule_index.get(finding.rule.as_ref()).copied().unwrap_or(0);
             let hash = fingerprint(finding);
             let seen = occurrences.entry(hash.clone()).or_insert(0);
             *seen += 1;
@@ -178,20 +178,20 @@ fn result(finding: &Finding, rule_index: usize, fingerprint: String) -> SarifRes
     let mut properties = BTreeMap::new();
     properties.insert("severity".to_owned(), json!(finding.severity));
     if let Some(object) = &finding.object {
-        properties.insert("object".to_owned(), json!(object));
+        properties.insert("object".to_owned(), json!(object.as_ref()));
     }
     if let Some(container) = &finding.container {
         properties.insert("container".to_owned(), json!(container));
     }
     properties.insert("standards".to_owned(), json!(finding.standards));
     if let Some(source) = &finding.helm_source {
-        properties.insert("helmSource".to_owned(), json!(source));
+        properties.insert("helmSource".to_owned(), json!(source.as_ref()));
     }
     let mut partial_fingerprints = BTreeMap::new();
     partial_fingerprints.insert(FINGERPRINT_KEY.to_owned(), fingerprint);
 
     SarifResult::builder()
-        .rule_id(finding.rule.as_str())
+        .rule_id(finding.rule.as_ref())
         .rule_index(i64::try_from(rule_index).unwrap_or(i64::MAX))
         .level(result_level(finding.severity))
         .message(Message::builder().text(finding.message.as_str()).build())

@@ -71,7 +71,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "apiserver-anonymous-auth",
     severity = "medium",
     cis = "1.2.1",
-    mitre = "T1078"
+    mitre = "T1078",
+    nsa = "authorization"
 )]
 pub struct ApiserverAnonymousAuth;
 

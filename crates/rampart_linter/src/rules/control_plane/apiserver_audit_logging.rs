@@ -66,7 +66,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "CP004",
     name = "apiserver-audit-logging",
     severity = "medium",
-    cis = "1.2.16"
+    cis = "1.2.16",
+    nsa = "audit-logging"
 )]
 pub struct ApiserverAuditLogging;
 

@@ -68,7 +68,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "apiserver-authorization-mode",
     severity = "high",
     cis = "1.2.6, 1.2.7, 1.2.8",
-    mitre = "T1078"
+    mitre = "T1078",
+    nsa = "authorization"
 )]
 pub struct ApiserverAuthorizationMode;
 

@@ -63,7 +63,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "apiserver-encryption-at-rest",
     severity = "medium",
     cis = "1.2.27",
-    mitre = "T1552"
+    mitre = "T1552",
+    nsa = "encryption"
 )]
 pub struct ApiserverEncryptionAtRest;
 

@@ -62,7 +62,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "CP006",
     name = "apiserver-node-restriction",
     severity = "medium",
-    cis = "1.2.14"
+    cis = "1.2.14",
+    nsa = "authorization"
 )]
 pub struct ApiserverNodeRestriction;
 

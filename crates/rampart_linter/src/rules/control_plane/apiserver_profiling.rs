@@ -62,7 +62,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "CP005",
     name = "apiserver-profiling",
     severity = "low",
-    cis = "1.2.15"
+    cis = "1.2.15",
+    nsa = "control-plane"
 )]
 pub struct ApiserverProfiling;
 

@@ -69,7 +69,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "encryption-config-weak",
     severity = "high",
     cis = "1.2.28",
-    mitre = "T1552"
+    mitre = "T1552",
+    nsa = "encryption"
 )]
 pub struct EncryptionConfigWeak;
 

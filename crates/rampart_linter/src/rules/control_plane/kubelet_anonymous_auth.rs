@@ -60,7 +60,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "kubelet-anonymous-auth",
     severity = "high",
     cis = "4.2.1",
-    mitre = "T1609"
+    mitre = "T1609",
+    nsa = "authorization"
 )]
 pub struct KubeletAnonymousAuth;
 

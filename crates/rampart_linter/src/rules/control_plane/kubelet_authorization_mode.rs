@@ -58,7 +58,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "kubelet-authorization-mode",
     severity = "high",
     cis = "4.2.2",
-    mitre = "T1609"
+    mitre = "T1609",
+    nsa = "authorization"
 )]
 pub struct KubeletAuthorizationMode;
 

@@ -52,7 +52,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "kubelet-read-only-port",
     severity = "medium",
     cis = "4.2.4",
-    mitre = "T1613"
+    mitre = "T1613",
+    nsa = "control-plane"
 )]
 pub struct KubeletReadOnlyPort;
 

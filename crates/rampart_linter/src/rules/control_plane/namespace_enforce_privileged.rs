@@ -54,7 +54,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "namespace-enforce-privileged",
     severity = "medium",
     cis = "5.2.1",
-    mitre = "T1610"
+    mitre = "T1610",
+    nsa = "pod-security"
 )]
 pub struct NamespaceEnforcePrivileged;
 

@@ -69,7 +69,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "IM001",
     name = "image-latest-tag",
     severity = "medium",
-    mitre = "T1525, T1195.002"
+    mitre = "T1525, T1195.002",
+    nsa = "secure-images"
 )]
 pub struct ImageLatestTag;
 

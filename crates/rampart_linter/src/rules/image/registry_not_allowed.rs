@@ -75,7 +75,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "image-registry-not-allowed",
     severity = "high",
     cis = "5.5.1",
-    mitre = "T1195.002, T1525"
+    mitre = "T1195.002, T1525",
+    nsa = "secure-images"
 )]
 pub struct ImageRegistryNotAllowed;
 

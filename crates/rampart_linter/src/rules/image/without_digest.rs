@@ -75,7 +75,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "image-without-digest",
     severity = "low",
     mitre = "T1525, T1195.002",
-    opt_in = "true"
+    opt_in = "true",
+    nsa = "secure-images"
 )]
 pub struct ImageWithoutDigest;
 

@@ -56,7 +56,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "IM002",
     name = "image-without-tag",
     severity = "medium",
-    mitre = "T1525, T1195.002"
+    mitre = "T1525, T1195.002",
+    nsa = "secure-images"
 )]
 pub struct ImageWithoutTag;
 

@@ -82,7 +82,8 @@ use crate::registry::{RuleMeta, RuleMetadata};
     name = "metadata-egress-not-blocked",
     severity = "medium",
     cis = "5.3.2",
-    mitre = "T1552.005"
+    mitre = "T1552.005",
+    nsa = "network-policies, cloud-infrastructure"
 )]
 pub struct MetadataEgressNotBlocked;
 

@@ -75,7 +75,8 @@ use crate::registry::{RuleMeta, RuleMetadata};
     name = "namespace-without-default-deny",
     severity = "low",
     cis = "5.3.2",
-    mitre = "T1046"
+    mitre = "T1046",
+    nsa = "network-policies"
 )]
 pub struct NamespaceWithoutDefaultDeny;
 

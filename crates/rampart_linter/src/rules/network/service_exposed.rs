@@ -53,7 +53,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "NP004",
     name = "service-exposed",
     severity = "low",
-    mitre = "T1133"
+    mitre = "T1133",
+    nsa = "network-separation"
 )]
 pub struct ServiceExposed;
 

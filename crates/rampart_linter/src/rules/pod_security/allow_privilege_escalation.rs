@@ -73,7 +73,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "restricted:allowPrivilegeEscalation",
     cis = "5.2.6",
-    mitre = "T1548"
+    mitre = "T1548",
+    nsa = "pod-security"
 )]
 pub struct AllowPrivilegeEscalation;
 

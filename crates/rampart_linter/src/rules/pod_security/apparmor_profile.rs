@@ -73,7 +73,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "baseline:appArmorProfile",
     cis = "5.7.3",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "container-environments"
 )]
 pub struct AppArmorProfile;
 

@@ -78,7 +78,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "restricted:capabilities_restricted",
     cis = "5.2.9, 5.2.10",
-    mitre = "T1068"
+    mitre = "T1068",
+    nsa = "pod-security"
 )]
 pub struct CapabilitiesNotDropped;
 

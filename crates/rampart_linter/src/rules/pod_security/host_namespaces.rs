@@ -70,7 +70,8 @@ use super::prelude::*;
     severity = "high",
     pss = "baseline:hostNamespaces",
     cis = "5.2.3, 5.2.4, 5.2.5",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security"
 )]
 pub struct HostNamespaces;
 

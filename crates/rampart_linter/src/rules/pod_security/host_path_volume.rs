@@ -79,7 +79,8 @@ use super::prelude::*;
     severity = "high",
     pss = "baseline:hostPathVolumes",
     cis = "5.2.12",
-    mitre = "T1611, T1552.001"
+    mitre = "T1611, T1552.001",
+    nsa = "pod-security"
 )]
 pub struct HostPathVolume;
 

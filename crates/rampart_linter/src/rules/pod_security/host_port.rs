@@ -66,7 +66,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "baseline:hostPorts",
     cis = "5.2.13",
-    mitre = "T1599"
+    mitre = "T1599",
+    nsa = "pod-security"
 )]
 pub struct HostPort;
 

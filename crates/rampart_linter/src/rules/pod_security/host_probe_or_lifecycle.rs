@@ -67,7 +67,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "baseline:hostProbesAndHostLifecycle",
     cis = "5.7.3",
-    mitre = "T1090"
+    mitre = "T1090",
+    nsa = "pod-security"
 )]
 pub struct HostProbeOrLifecycle;
 

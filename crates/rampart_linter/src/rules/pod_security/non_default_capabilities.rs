@@ -75,7 +75,8 @@ use super::prelude::*;
     severity = "high",
     pss = "baseline:capabilities_baseline",
     cis = "5.2.8, 5.2.9",
-    mitre = "T1611, T1068"
+    mitre = "T1611, T1068",
+    nsa = "pod-security"
 )]
 pub struct NonDefaultCapabilities;
 

@@ -68,7 +68,8 @@ use super::prelude::*;
     severity = "critical",
     pss = "baseline:privileged",
     cis = "5.2.2",
-    mitre = "T1611, T1610"
+    mitre = "T1611, T1610",
+    nsa = "pod-security"
 )]
 pub struct PrivilegedContainer;
 

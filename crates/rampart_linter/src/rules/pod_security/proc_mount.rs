@@ -67,7 +67,8 @@ use super::prelude::*;
     severity = "high",
     pss = "baseline:procMount",
     cis = "5.7.3",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security"
 )]
 pub struct ProcMount;
 

@@ -76,7 +76,8 @@ use super::prelude::*;
     severity = "high",
     pss = "restricted:procMount_restricted",
     cis = "5.7.3",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security"
 )]
 pub struct ProcMountRestricted;
 

@@ -94,7 +94,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "restricted:restrictedVolumes",
     cis = "5.2.12",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security"
 )]
 pub struct RestrictedVolumeType;
 

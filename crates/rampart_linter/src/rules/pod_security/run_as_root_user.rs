@@ -76,7 +76,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "restricted:runAsUser",
     cis = "5.2.7",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "non-root-containers"
 )]
 pub struct RunAsRootUser;
 

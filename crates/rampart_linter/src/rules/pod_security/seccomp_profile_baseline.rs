@@ -72,7 +72,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "baseline:seccompProfile_baseline",
     cis = "5.7.2",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "container-environments"
 )]
 pub struct SeccompProfileBaseline;
 

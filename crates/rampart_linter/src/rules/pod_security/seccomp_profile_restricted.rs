@@ -74,7 +74,8 @@ use super::seccomp_profile_baseline::allowed_type;
     severity = "low",
     pss = "restricted:seccompProfile_restricted",
     cis = "5.7.2",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "container-environments"
 )]
 pub struct SeccompProfileRestricted;
 

@@ -69,7 +69,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "baseline:seLinuxOptions",
     cis = "5.7.3",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "container-environments"
 )]
 pub struct SeLinuxOptions;
 

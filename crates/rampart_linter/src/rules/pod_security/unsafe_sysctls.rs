@@ -75,7 +75,8 @@ use super::prelude::*;
     severity = "medium",
     pss = "baseline:sysctls",
     cis = "5.7.3",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security"
 )]
 pub struct UnsafeSysctls;
 

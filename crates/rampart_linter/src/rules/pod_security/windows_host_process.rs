@@ -73,7 +73,8 @@ use super::prelude::*;
     severity = "critical",
     pss = "baseline:windowsHostProcess",
     cis = "5.2.11",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security"
 )]
 pub struct WindowsHostProcess;
 

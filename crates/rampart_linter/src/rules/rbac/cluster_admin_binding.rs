@@ -69,7 +69,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "cluster-admin-binding",
     severity = "high",
     cis = "5.1.1",
-    mitre = "T1078"
+    mitre = "T1078",
+    nsa = "authorization"
 )]
 pub struct ClusterAdminBinding;
 

@@ -62,7 +62,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "rbac-create-workloads",
     severity = "medium",
     cis = "5.1.4",
-    mitre = "T1610"
+    mitre = "T1610",
+    nsa = "authorization"
 )]
 pub struct RbacCreateWorkloads;
 

@@ -63,7 +63,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "rbac-escalate-bind-impersonate",
     severity = "critical",
     cis = "5.1.8",
-    mitre = "T1098"
+    mitre = "T1098",
+    nsa = "authorization"
 )]
 pub struct RbacEscalateBindImpersonate;
 

@@ -63,7 +63,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "rbac-nodes-proxy",
     severity = "high",
     cis = "5.1.10",
-    mitre = "T1609"
+    mitre = "T1609",
+    nsa = "authorization"
 )]
 pub struct RbacNodesProxy;
 

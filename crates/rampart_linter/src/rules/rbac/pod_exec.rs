@@ -75,7 +75,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "RB003",
     name = "rbac-pod-exec",
     severity = "high",
-    mitre = "T1609"
+    mitre = "T1609",
+    nsa = "authorization"
 )]
 pub struct RbacPodExec;
 

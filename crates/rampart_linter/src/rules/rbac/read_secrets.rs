@@ -63,7 +63,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "rbac-read-secrets",
     severity = "high",
     cis = "5.1.2",
-    mitre = "T1552.007"
+    mitre = "T1552.007",
+    nsa = "authorization, secrets"
 )]
 pub struct RbacReadSecrets;
 

@@ -60,7 +60,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "rbac-token-create",
     severity = "high",
     cis = "5.1.13",
-    mitre = "T1528"
+    mitre = "T1528",
+    nsa = "authorization, service-account-tokens"
 )]
 pub struct RbacTokenCreate;
 

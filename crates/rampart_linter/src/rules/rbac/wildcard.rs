@@ -72,7 +72,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "rbac-wildcard",
     severity = "high",
     cis = "5.1.3",
-    mitre = "T1098"
+    mitre = "T1098",
+    nsa = "authorization"
 )]
 pub struct RbacWildcard;
 

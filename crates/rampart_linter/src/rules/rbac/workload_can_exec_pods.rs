@@ -95,7 +95,8 @@ use crate::registry::{RuleMeta, RuleMetadata};
     code = "RB011",
     name = "workload-can-exec-pods",
     severity = "high",
-    mitre = "T1609"
+    mitre = "T1609",
+    nsa = "authorization"
 )]
 pub struct WorkloadCanExecPods;
 

@@ -88,7 +88,8 @@ use crate::registry::{RuleMeta, RuleMetadata};
     name = "workload-can-read-secrets",
     severity = "high",
     cis = "5.1.2",
-    mitre = "T1552.007"
+    mitre = "T1552.007",
+    nsa = "authorization, secrets"
 )]
 pub struct WorkloadCanReadSecrets;
 

@@ -63,7 +63,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     code = "SE003",
     name = "secret-data-in-configmap",
     severity = "medium",
-    mitre = "T1552.001"
+    mitre = "T1552.001",
+    nsa = "secrets"
 )]
 pub struct SecretDataInConfigMap;
 

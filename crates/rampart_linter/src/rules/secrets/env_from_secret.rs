@@ -81,7 +81,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     severity = "low",
     cis = "5.4.1",
     mitre = "T1552.001",
-    opt_in = "true"
+    opt_in = "true",
+    nsa = "secrets"
 )]
 pub struct SecretAsEnvVar;
 

@@ -96,7 +96,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "secret-in-env-literal",
     severity = "high",
     cis = "5.4.1",
-    mitre = "T1552.001"
+    mitre = "T1552.001",
+    nsa = "secrets"
 )]
 pub struct SecretInEnvLiteral;
 

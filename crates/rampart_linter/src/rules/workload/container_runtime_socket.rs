@@ -95,7 +95,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "container-runtime-socket",
     severity = "critical",
     cis = "5.2.12",
-    mitre = "T1611, T1610"
+    mitre = "T1611, T1610",
+    nsa = "pod-security"
 )]
 pub struct ContainerRuntimeSocket;
 

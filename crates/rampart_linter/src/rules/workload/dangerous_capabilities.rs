@@ -63,7 +63,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation, added_capabilities, norm
     name = "dangerous-capabilities",
     severity = "high",
     cis = "5.2.9",
-    mitre = "T1611, T1068"
+    mitre = "T1611, T1068",
+    nsa = "pod-security"
 )]
 pub struct DangerousCapabilities;
 

@@ -77,7 +77,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "default-namespace",
     severity = "low",
     cis = "5.7.4",
-    mitre = "T1078"
+    mitre = "T1078",
+    nsa = "namespaces"
 )]
 pub struct DefaultNamespace;
 

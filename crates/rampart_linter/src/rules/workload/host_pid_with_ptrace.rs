@@ -99,7 +99,8 @@ use crate::rule::{
     name = "host-pid-with-ptrace",
     severity = "critical",
     cis = "5.2.3, 5.2.9",
-    mitre = "T1611, T1055"
+    mitre = "T1611, T1055",
+    nsa = "pod-security"
 )]
 pub struct HostPidWithPtrace;
 

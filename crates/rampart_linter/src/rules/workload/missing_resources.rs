@@ -89,7 +89,8 @@ use crate::rule::{ContainerList, ObjectContext, ObjectRule, Violation};
     code = "WL007",
     name = "missing-resources",
     severity = "low",
-    mitre = "T1499"
+    mitre = "T1499",
+    nsa = "resource-policies"
 )]
 pub struct MissingResources;
 

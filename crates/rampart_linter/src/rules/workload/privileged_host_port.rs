@@ -99,7 +99,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "privileged-host-port",
     severity = "medium",
     cis = "5.2.13",
-    mitre = "T1090"
+    mitre = "T1090",
+    nsa = "pod-security"
 )]
 pub struct PrivilegedHostPort;
 

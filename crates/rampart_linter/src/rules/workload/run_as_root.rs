@@ -86,7 +86,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "run-as-root",
     severity = "medium",
     cis = "5.2.7",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "non-root-containers"
 )]
 pub struct RunAsRoot;
 

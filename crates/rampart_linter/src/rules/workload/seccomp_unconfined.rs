@@ -97,7 +97,8 @@ use crate::rule::{ContainerRef, ObjectContext, ObjectRule, PodContext, Violation
     name = "seccomp-unconfined",
     severity = "medium",
     cis = "5.7.2",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "container-environments"
 )]
 pub struct SeccompUnconfined;
 

@@ -130,7 +130,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "sensitive-host-path",
     severity = "high",
     cis = "5.2.12",
-    mitre = "T1611, T1552.001"
+    mitre = "T1611, T1552.001",
+    nsa = "pod-security"
 )]
 pub struct SensitiveHostPath;
 

@@ -81,7 +81,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "service-account-token-automount",
     severity = "low",
     cis = "5.1.6",
-    mitre = "T1528"
+    mitre = "T1528",
+    nsa = "service-account-tokens"
 )]
 pub struct ServiceAccountTokenAutomount;
 

@@ -102,7 +102,8 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
     name = "writable-host-path-mount",
     severity = "medium",
     cis = "5.2.12",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "pod-security, immutable-filesystems"
 )]
 pub struct WritableHostPathMount;
 

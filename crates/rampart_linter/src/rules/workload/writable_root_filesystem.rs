@@ -83,7 +83,8 @@ use crate::rule::{ContainerList, ObjectContext, ObjectRule, Violation};
     name = "writable-root-filesystem",
     severity = "low",
     cis = "5.7.3",
-    mitre = "T1611"
+    mitre = "T1611",
+    nsa = "immutable-filesystems"
 )]
 pub struct WritableRootFilesystem;
 
