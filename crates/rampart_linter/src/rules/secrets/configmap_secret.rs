@@ -1,7 +1,7 @@
 use rampart_macros::RuleMetadata;
 use serde_json::Value;
 
-use super::{is_not_a_secret_value, preview, secret_in_value, secret_name};
+use super::{is_not_a_secret_value, is_placeholder_for, preview, secret_in_value, secret_name};
 use crate::pss::pod::escape_pointer_token;
 use crate::registry::{RuleMeta, RuleMetadata};
 use crate::rule::{ObjectContext, ObjectRule, Violation};
@@ -90,7 +90,11 @@ impl ObjectRule for SecretDataInConfigMap {
                     found.what,
                     preview(found.text)
                 )
-            } else if secret_name(key) && !value.contains('\n') && !is_not_a_secret_value(value) {
+            } else if secret_name(key)
+                && !value.contains('\n')
+                && !is_not_a_secret_value(value)
+                && !is_placeholder_for(key, value)
+            {
                 format!(
                     "ConfigMap key \"{key}\" holds a secret (\"{}\")",
                     preview(value.trim())

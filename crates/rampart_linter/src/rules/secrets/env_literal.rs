@@ -1,7 +1,7 @@
 use rampart_macros::RuleMetadata;
 use serde_json::Value;
 
-use super::{is_not_a_secret_value, preview, secret_in_value, secret_name};
+use super::{is_not_a_secret_value, is_placeholder_for, preview, secret_in_value, secret_name};
 use crate::registry::{RuleMeta, RuleMetadata};
 use crate::rule::{ObjectContext, ObjectRule, Violation};
 
@@ -17,8 +17,10 @@ use crate::rule::{ObjectContext, ObjectRule, Violation};
 ///   `SECRET_NAME`, `TOKEN_TTL`), and `TOKENIZER_PATH` has no such word.
 ///   Empty values, booleans, numbers, absolute paths and references to other
 ///   variables (`$(DB_PASSWORD)`, which Kubernetes expands from another
-///   entry, or `${…}`) are not secrets. Placeholders such as `changeme`
-///   are: they are the password until someone changes them;
+///   entry, or `${…}`) are not secrets, and neither are stand-ins that say
+///   so: the variable's own name (`GOOGLE_API_KEY_VAL` for
+///   `GOOGLE_API_KEY`), `YOUR_…`, `REPLACE_ME`, `xxxx`. A default such as
+///   `changeme` is reported: it is the password until someone changes it;
 /// - by value, whatever the name: AWS access key IDs (`AKIA…`), PEM private
 ///   keys, GitHub and Slack tokens, signed JWTs, and passwords inside URLs
 ///   (`postgres://user:password@host`) or connection strings
@@ -122,7 +124,10 @@ impl ObjectRule for SecretInEnvLiteral {
                         found.what,
                         preview(found.text)
                     )
-                } else if secret_name(name) && !is_not_a_secret_value(value) {
+                } else if secret_name(name)
+                    && !is_not_a_secret_value(value)
+                    && !is_placeholder_for(name, value)
+                {
                     format!(
                         "{} sets environment variable {name} to a literal secret (\"{}\")",
                         container.label(),

@@ -243,6 +243,34 @@ pub(crate) fn is_not_a_secret_value(value: &str) -> bool {
     value.starts_with('/') && !value.contains(char::is_whitespace) && value.len() > 1
 }
 
+/// Whether `value` is a stand-in for the secret named `name`, to be replaced
+/// at deploy time: the name itself or the name with a suffix
+/// (`GOOGLE_API_KEY_VAL` for `GOOGLE_API_KEY`), an upper-case token that says
+/// so (`YOUR_API_KEY`, `REPLACE_ME`, `PLACEHOLDER`), or a mask (`xxxx`, `****`).
+/// A weak real value such as `changeme` is not a placeholder: it works.
+pub(crate) fn is_placeholder_for(name: &str, value: &str) -> bool {
+    let value = value.trim();
+    let normal = |s: &str| s.to_ascii_uppercase().replace('-', "_");
+    let (name, upper) = (normal(name), normal(value));
+    if !name.is_empty()
+        && (upper == name
+            || upper
+                .strip_prefix(name.as_str())
+                .is_some_and(|rest| rest.starts_with('_')))
+    {
+        return true;
+    }
+    let masked = value.len() >= 3 && value.bytes().all(|b| matches!(b, b'x' | b'X' | b'*'));
+    let shouting = value
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    masked
+        || (shouting
+            && upper
+                .split('_')
+                .any(|word| matches!(word, "YOUR" | "REPLACE" | "PLACEHOLDER" | "INSERT")))
+}
+
 /// A credential format recognised in a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Found<'a> {
@@ -585,6 +613,29 @@ mod tests {
         }
         for value in ["changeme", "hunter2", "/", "p@ss word", "s3cr3t!"] {
             assert!(!is_not_a_secret_value(value), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_not_secrets() {
+        for (name, value) in [
+            ("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL"),
+            ("api-key", "API_KEY"),
+            ("DB_PASSWORD", "YOUR_DB_PASSWORD"),
+            ("TOKEN", "REPLACE_ME"),
+            ("TOKEN", "xxxxxxxx"),
+            ("TOKEN", "********"),
+        ] {
+            assert!(is_placeholder_for(name, value), "{name}={value}");
+        }
+        for (name, value) in [
+            ("DB_PASSWORD", "changeme"),
+            ("DB_PASSWORD", "your-password-here2"),
+            ("API_KEY", "API_KEYS_ARE_COOL"),
+            ("TOKEN", "xx"),
+            ("TOKEN", "Replace_me_later_9f3"),
+        ] {
+            assert!(!is_placeholder_for(name, value), "{name}={value}");
         }
     }
 
