@@ -1,0 +1,246 @@
+//! Loading profiles: the built-in ones, then the user's (`--profiles DIR`),
+//! which replace built-ins of the same name.
+
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rampart_source::SourceFile;
+use rampart_yaml::{Limits, parse_stream};
+
+use crate::profile::{Profile, validate};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_profiles.rs"));
+
+/// A problem in a profile file, at `file:line:col`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ProfileError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Every profile, with compiled image matchers.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    profiles: Vec<Profile>,
+    images: Vec<GlobSet>,
+}
+
+impl KnowledgeBase {
+    /// The built-in profiles. Their errors are bugs, caught by the tests.
+    pub fn builtin() -> (Self, Vec<ProfileError>) {
+        let mut base = Self::default();
+        let mut errors = Vec::new();
+        for (name, text) in BUILTIN_PROFILES {
+            base.add_text(name, text, &mut errors);
+        }
+        (base, errors)
+    }
+
+    /// Adds every `*.yaml`/`*.yml` file under `dir` (sorted by path).
+    pub fn add_dir(&mut self, dir: &Path, errors: &mut Vec<ProfileError>) {
+        let mut files = Vec::new();
+        collect_files(dir, &mut files, errors);
+        files.sort();
+        for file in files {
+            match std::fs::read_to_string(&file) {
+                Ok(text) => self.add_text(&file.display().to_string(), &text, errors),
+                Err(error) => errors.push(ProfileError {
+                    file: file.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read: {error}"),
+                }),
+            }
+        }
+    }
+
+    /// Parses the profiles of one file; a profile named like an existing one replaces it.
+    pub fn add_text(&mut self, name: &str, text: &str, errors: &mut Vec<ProfileError>) {
+        let file = SourceFile::new(name, text);
+        let stream = parse_stream(text, &Limits::default());
+        let error_at = |range: rampart_source::TextRange, message: String| {
+            let position = file.position(range.start);
+            ProfileError {
+                file: name.to_string(),
+                line: position.line,
+                column: position.column,
+                message,
+            }
+        };
+        for error in &stream.errors {
+            errors.push(error_at(error.range, error.message.clone()));
+        }
+        for document in stream.documents.iter().filter(|d| !d.is_empty) {
+            let value = document.root.to_json();
+            let mut profile: Profile = match serde_path_to_error::deserialize(&value) {
+                Ok(profile) => profile,
+                Err(error) => {
+                    let pointer = pointer_of(error.path());
+                    let located = document.locate(&pointer);
+                    errors.push(error_at(
+                        located.key.unwrap_or(located.value),
+                        error.inner().to_string(),
+                    ));
+                    continue;
+                }
+            };
+            let problems = validate(&profile);
+            if !problems.is_empty() {
+                for (pointer, message) in problems {
+                    let located = document.locate(&pointer);
+                    errors.push(error_at(located.key.unwrap_or(located.value), message));
+                }
+                continue;
+            }
+            profile.source = name.to_string();
+            let mut images = GlobSetBuilder::new();
+            for pattern in &profile.matcher.images {
+                if let Ok(glob) = GlobBuilder::new(pattern).literal_separator(false).build() {
+                    images.add(glob);
+                }
+            }
+            let Ok(images) = images.build() else {
+                errors.push(error_at(
+                    document.root.range,
+                    "cannot compile the image patterns".into(),
+                ));
+                continue;
+            };
+            if let Some(at) = self.profiles.iter().position(|p| p.name == profile.name) {
+                self.profiles[at] = profile;
+                self.images[at] = images;
+            } else {
+                self.profiles.push(profile);
+                self.images.push(images);
+            }
+        }
+    }
+
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The profile whose image patterns match `image` (tag and digest are
+    /// ignored; Docker Hub names match with and without `docker.io/`).
+    pub fn profile_for_image(&self, image: &str) -> Option<(usize, &Profile)> {
+        let candidates = image_names(image);
+        self.images
+            .iter()
+            .position(|set| candidates.iter().any(|name| set.is_match(name)))
+            .map(|index| (index, &self.profiles[index]))
+    }
+
+    pub fn profile(&self, index: usize) -> &Profile {
+        &self.profiles[index]
+    }
+}
+
+/// The names an image is known by, without tag or digest.
+fn image_names(image: &str) -> Vec<String> {
+    let image = image.trim();
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+    let repository = match without_digest[last_slash..].rfind(':') {
+        Some(colon) => &without_digest[..last_slash + colon],
+        None => without_digest,
+    };
+    let mut names = vec![repository.to_string()];
+    let first = repository.split('/').next().unwrap_or("");
+    let has_registry = repository.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost");
+    if !has_registry {
+        names.push(format!("docker.io/{repository}"));
+        if !repository.contains('/') {
+            names.push(format!("docker.io/library/{repository}"));
+        }
+    } else if let Some(rest) = repository
+        .strip_prefix("docker.io/")
+        .or_else(|| repository.strip_prefix("index.docker.io/"))
+    {
+        names.push(rest.strip_prefix("library/").unwrap_or(rest).to_string());
+    }
+    names
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Vec<ProfileError>) {
+    if dir.is_file() {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            errors.push(ProfileError {
+                file: dir.display().to_string(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read the profile directory: {error}"),
+            });
+            return;
+        }
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out, errors);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            out.push(path);
+        }
+    }
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_cover_docker_hub_forms() {
+        assert_eq!(
+            image_names("datadog/agent:7.50.0"),
+            ["datadog/agent", "docker.io/datadog/agent"]
+        );
+        assert_eq!(
+            image_names("gcr.io/datadoghq/agent:7@sha256:abc"),
+            ["gcr.io/datadoghq/agent"]
+        );
+        assert_eq!(
+            image_names("localhost:5000/fluent-bit"),
+            ["localhost:5000/fluent-bit"]
+        );
+        assert_eq!(
+            image_names("docker.io/library/vector:0.40"),
+            ["docker.io/library/vector", "vector"]
+        );
+        assert_eq!(
+            image_names("busybox"),
+            ["busybox", "docker.io/busybox", "docker.io/library/busybox"]
+        );
+    }
+}
