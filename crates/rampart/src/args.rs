@@ -28,6 +28,89 @@ pub enum Command {
     /// Show a rule's documentation, or list every rule (`rampart rules`).
     #[command(visible_alias = "rules")]
     Rule(RuleArgs),
+    /// Explain every privilege of each workload: which feature needs it,
+    /// which nothing needs, and which are broader than needed.
+    Explain(ExplainArgs),
+    /// Write the least-privilege manifest of an agent for the features kept.
+    Trim(TrimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Files or directories to explain (`-` reads standard input).
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// More agent profiles: a directory of `*.yaml` files, or one file
+    /// (repeatable). A profile named like a built-in one replaces it.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("selection").args(["keep", "drop", "list"]).multiple(false)))]
+pub struct TrimArgs {
+    /// Manifest files or directories holding the agent (`-` trims standard
+    /// input to standard output).
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Keep only these features (and the agent's required ones); every
+    /// privilege no kept feature needs is removed.
+    #[arg(long, value_delimiter = ',', value_name = "FEATURE")]
+    pub keep: Vec<String>,
+
+    /// Drop these features and every privilege only they need.
+    #[arg(long, value_delimiter = ',', value_name = "FEATURE")]
+    pub drop: Vec<String>,
+
+    /// List the features of each recognised agent, and which are in use.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Also move the agent to its documented non-root user.
+    #[arg(long)]
+    pub non_root: bool,
+
+    /// Keep privileges that no known feature needs (by default they are
+    /// removed: the result holds what the kept features need and nothing more).
+    #[arg(long)]
+    pub keep_unexplained: bool,
+
+    /// Print a unified diff instead of writing files.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Report what would change without writing files.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write the trimmed manifest to FILE (`-` for standard output) instead
+    /// of rewriting the input in place; only with one input file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Report format (the manifest itself is always YAML).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+
+    /// More agent profiles (see `rampart explain --profiles`).
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Fix(args) => commands::fix::run(&args),
         Command::Rule(args) => commands::rule::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Trim(args) => commands::trim::run(&args),
     };
     match result {
         Ok(code) => code,

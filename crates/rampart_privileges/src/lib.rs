@@ -10,3 +10,7 @@ pub mod knowledge;
 pub mod profile;
 
 pub use knowledge::{KnowledgeBase, ProfileError};
+pub mod analysis;
+pub mod explain;
+pub mod inventory;
+pub mod report;

@@ -1,3 +1,5 @@
+pub mod explain;
 pub mod fix;
 pub mod rule;
 pub mod scan;
+pub mod trim;

@@ -1,0 +1,449 @@
+//! Judging each privilege of a workload against the knowledge base:
+//! explained (a feature needs it), unexplained (none does), and broader
+//! than needed.
+
+use std::collections::BTreeSet;
+
+use rampart_linter::rule::PodContext;
+use serde::Serialize;
+
+use crate::inventory::{Privilege, PrivilegeKind, is_ancestor};
+use crate::knowledge::KnowledgeBase;
+use crate::profile::{Access, Evidence, Feature, NeedKind, Profile};
+
+/// Which profile each container of a pod belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct AgentMatch {
+    /// Profile index per container, in `PodContext::containers` order.
+    pub container_profiles: Vec<Option<usize>>,
+    /// The profiles present in the pod, in first-seen order.
+    pub profiles: Vec<usize>,
+}
+
+impl AgentMatch {
+    /// Recognises the agents of a pod: containers by image, then the
+    /// profiles' other containers by name.
+    pub fn of(pod: &PodContext<'_>, base: &KnowledgeBase) -> Self {
+        let mut container_profiles: Vec<Option<usize>> = pod
+            .containers
+            .iter()
+            .map(|c| {
+                c.value
+                    .get("image")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|image| base.profile_for_image(image))
+                    .map(|(index, _)| index)
+            })
+            .collect();
+        let mut profiles: Vec<usize> = Vec::new();
+        for index in container_profiles.iter().flatten() {
+            if !profiles.contains(index) {
+                profiles.push(*index);
+            }
+        }
+        for (slot, container) in container_profiles.iter_mut().zip(&pod.containers) {
+            if slot.is_some() {
+                continue;
+            }
+            *slot = profiles.iter().copied().find(|&index| {
+                let profile = base.profile(index);
+                profile.matcher.containers.iter().any(|n| n == container.name)
+                    || profile.containers.iter().any(|r| r.name == container.name)
+            });
+        }
+        Self {
+            container_profiles,
+            profiles,
+        }
+    }
+
+    fn profile_of_container(&self, pod: &PodContext<'_>, name: &str) -> Option<usize> {
+        pod.containers
+            .iter()
+            .position(|c| c.name == name)
+            .and_then(|i| self.container_profiles.get(i).copied().flatten())
+    }
+}
+
+/// A feature that needs a privilege.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub profile: String,
+    pub feature: String,
+    pub title: String,
+    pub evidence: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaks_without: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable: Option<String>,
+    /// The access the feature needs, for host paths.
+    #[serde(skip)]
+    pub access: Option<Access>,
+    /// The host path the feature needs, for host paths.
+    #[serde(skip)]
+    pub needed_path: Option<String>,
+    #[serde(skip)]
+    pub evidence_level: Evidence,
+}
+
+/// How a privilege is broader than what its features need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BroaderKind {
+    /// Mounted read-write where every feature needs read-only.
+    ReadWriteNotNeeded,
+    /// A parent directory is mounted where a path inside it is needed.
+    WholeDirectory,
+    /// A container runtime socket: root-equivalent even read-only.
+    RuntimeSocket,
+    /// A volume declared but never mounted.
+    UnusedVolume,
+    /// hostPID together with SYS_PTRACE: a path to every process on the node.
+    HostPidWithPtrace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Broader {
+    pub kind: BroaderKind,
+    pub message: String,
+}
+
+/// Explained or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Explained,
+    Unexplained,
+}
+
+/// One privilege with its verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judgement {
+    #[serde(flatten)]
+    pub privilege: Privilege,
+    pub verdict: Verdict,
+    /// The features that need it (empty when unexplained).
+    pub features: Vec<Reason>,
+    pub broader: Vec<Broader>,
+    /// What the privilege grants, whoever holds it.
+    pub risk: &'static str,
+    /// The profile of the container (or of the pod) that holds it.
+    #[serde(skip)]
+    pub profile: Option<usize>,
+}
+
+/// Judges every privilege of a pod.
+pub fn judge(
+    pod: &PodContext<'_>,
+    privileges: Vec<Privilege>,
+    agents: &AgentMatch,
+    base: &KnowledgeBase,
+) -> Vec<Judgement> {
+    let ptrace_containers: BTreeSet<String> = privileges
+        .iter()
+        .filter_map(|p| match (&p.kind, &p.container) {
+            (PrivilegeKind::Capability { name }, Some(c)) if name == "SYS_PTRACE" => {
+                Some(c.clone())
+            }
+            (PrivilegeKind::Privileged, Some(c)) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut judgements: Vec<Judgement> = privileges
+        .into_iter()
+        .map(|privilege| {
+            let owner = match &privilege.container {
+                Some(name) => agents.profile_of_container(pod, name),
+                None => agents.profiles.first().copied(),
+            };
+            let mut features = Vec::new();
+            for &index in &agents.profiles {
+                let profile = base.profile(index);
+                // Another agent's profile explains a container only by naming it.
+                let foreign = privilege.container.is_some() && owner != Some(index);
+                for feature in &profile.features {
+                    for need in &feature.needs {
+                        let Ok(kind) = need.kind() else { continue };
+                        if foreign && need.containers.is_empty() {
+                            continue;
+                        }
+                        if !container_applies(&need.containers, &privilege, pod, agents, index) {
+                            continue;
+                        }
+                        if let Some(needed_path) = satisfies(&kind, &privilege.kind) {
+                            features.push(reason(profile, feature, need, &kind, needed_path));
+                        }
+                    }
+                }
+            }
+            dedup_reasons(&mut features);
+            let mut broader = Vec::new();
+            match &privilege.kind {
+                PrivilegeKind::HostPath {
+                    path,
+                    read_only,
+                    runtime_socket,
+                    ..
+                } => {
+                    if !features.is_empty() {
+                        if !read_only
+                            && features
+                                .iter()
+                                .all(|r| r.access != Some(Access::ReadWrite))
+                        {
+                            broader.push(Broader {
+                                kind: BroaderKind::ReadWriteNotNeeded,
+                                message: "mounted read-write where read-only is enough".into(),
+                            });
+                        }
+                        // Whole directory: every reason needs a path strictly inside this one.
+                        let inner: Vec<&str> = features
+                            .iter()
+                            .filter_map(|r| r.needed_path.as_deref())
+                            .collect();
+                        if inner.len() == features.len()
+                            && inner.iter().all(|needed| is_ancestor(path, needed))
+                        {
+                            let mut needed: Vec<&str> = inner.clone();
+                            needed.sort_unstable();
+                            needed.dedup();
+                            broader.push(Broader {
+                                kind: BroaderKind::WholeDirectory,
+                                message: format!(
+                                    "mounts all of {path} where only {} is needed",
+                                    needed.join(", ")
+                                ),
+                            });
+                        }
+                    }
+                    if *runtime_socket {
+                        let whole = matches!(path.as_str(), "/run" | "/var/run");
+                        broader.push(Broader {
+                            kind: BroaderKind::RuntimeSocket,
+                            message: if whole {
+                                format!(
+                                    "{path} holds the container runtime's socket: root-equivalent even read-only, and it exposes every other socket in {path}; only the socket's directory is needed"
+                                )
+                            } else {
+                                "a container runtime socket: root-equivalent even when mounted read-only".to_string()
+                            },
+                        });
+                    }
+                }
+                PrivilegeKind::UnusedHostPathVolume { .. } => broader.push(Broader {
+                    kind: BroaderKind::UnusedVolume,
+                    message: "declared but mounted by no container: remove the volume".into(),
+                }),
+                PrivilegeKind::HostPid if !ptrace_containers.is_empty() => {
+                    let holders: Vec<&str> = ptrace_containers.iter().map(String::as_str).collect();
+                    broader.push(Broader {
+                        kind: BroaderKind::HostPidWithPtrace,
+                        message: format!(
+                            "hostPID together with SYS_PTRACE (or privileged) in {}: an escape path into every process on the node",
+                            holders.join(", ")
+                        ),
+                    });
+                }
+                _ => {}
+            }
+            Judgement {
+                verdict: if features.is_empty() {
+                    Verdict::Unexplained
+                } else {
+                    Verdict::Explained
+                },
+                risk: privilege.kind.generic_risk(),
+                privilege,
+                features,
+                broader,
+                profile: owner,
+            }
+        })
+        .collect();
+    judgements.sort_by_key(|j| j.privilege.container.is_some());
+    judgements
+}
+
+/// Whether a need scoped to `containers` applies to the privilege.
+fn container_applies(
+    containers: &[String],
+    privilege: &Privilege,
+    pod: &PodContext<'_>,
+    agents: &AgentMatch,
+    profile: usize,
+) -> bool {
+    if containers.is_empty() {
+        return true;
+    }
+    match &privilege.container {
+        Some(name) => containers.iter().any(|c| c == name),
+        // A pod-level need of a container: that container must be in the pod.
+        None => pod.containers.iter().enumerate().any(|(i, c)| {
+            agents.container_profiles.get(i).copied().flatten() == Some(profile)
+                && containers.iter().any(|n| n == c.name)
+        }),
+    }
+}
+
+/// Whether the need covers the privilege; for host paths, the needed path
+/// that matched (to tell a whole-directory mount).
+fn satisfies(need: &NeedKind, privilege: &PrivilegeKind) -> Option<Option<String>> {
+    let plain = |ok: bool| ok.then_some(None);
+    match (need, privilege) {
+        (NeedKind::HostPid, PrivilegeKind::HostPid)
+        | (NeedKind::HostIpc, PrivilegeKind::HostIpc)
+        | (NeedKind::HostNetwork, PrivilegeKind::HostNetwork)
+        | (NeedKind::Privileged, PrivilegeKind::Privileged)
+        | (NeedKind::RunAsRoot, PrivilegeKind::RunAsRoot { .. })
+        | (NeedKind::WritableRootFilesystem, PrivilegeKind::WritableRootFilesystem)
+        | (NeedKind::SeccompUnconfined, PrivilegeKind::SeccompUnconfined)
+        | (NeedKind::AppArmorUnconfined, PrivilegeKind::AppArmorUnconfined)
+        | (NeedKind::ServiceAccountToken, PrivilegeKind::ServiceAccountToken) => Some(None),
+        (
+            NeedKind::HostPort { port, protocol },
+            PrivilegeKind::HostPort {
+                port: held,
+                protocol: held_protocol,
+                ..
+            },
+        ) => plain(i64::from(*port) == *held && protocol == held_protocol),
+        (NeedKind::Capability(need), PrivilegeKind::Capability { name }) => plain(need == name),
+        (NeedKind::HostPath { paths, .. }, PrivilegeKind::HostPath { path, .. })
+        | (NeedKind::HostPath { paths, .. }, PrivilegeKind::UnusedHostPathVolume { path, .. }) => {
+            if paths.iter().any(|p| p == path || is_ancestor(p, path)) {
+                return Some(None);
+            }
+            paths
+                .iter()
+                .find(|p| is_ancestor(path, p))
+                .map(|p| Some(p.clone()))
+        }
+        (NeedKind::RuntimeSocket { .. }, PrivilegeKind::HostPath { runtime_socket, .. }) => {
+            plain(*runtime_socket)
+        }
+        (NeedKind::RuntimeSocket { .. }, PrivilegeKind::UnusedHostPathVolume { path, .. }) => {
+            plain(crate::inventory::is_runtime_socket_path(path))
+        }
+        _ => None,
+    }
+}
+
+fn reason(
+    profile: &Profile,
+    feature: &Feature,
+    need: &crate::profile::Need,
+    kind: &NeedKind,
+    needed_path: Option<String>,
+) -> Reason {
+    let access = match kind {
+        NeedKind::HostPath { access, .. } | NeedKind::RuntimeSocket { access } => Some(*access),
+        _ => None,
+    };
+    Reason {
+        profile: profile.name.clone(),
+        feature: feature.id.clone(),
+        title: feature.title.clone(),
+        evidence: need.evidence.as_str(),
+        why: need.why.clone(),
+        volume: need.volume.clone(),
+        breaks_without: feature.breaks_without.clone(),
+        disable: feature.disable.describe(),
+        access,
+        needed_path,
+        evidence_level: need.evidence,
+    }
+}
+
+/// One reason per feature: the exact path match and the strongest access win.
+fn dedup_reasons(reasons: &mut Vec<Reason>) {
+    reasons.sort_by(|a, b| {
+        (&a.profile, &a.feature)
+            .cmp(&(&b.profile, &b.feature))
+            .then(a.needed_path.is_some().cmp(&b.needed_path.is_some()))
+            .then((b.access == Some(Access::ReadWrite)).cmp(&(a.access == Some(Access::ReadWrite))))
+            .then(a.evidence_level.cmp(&b.evidence_level))
+    });
+    reasons.dedup_by(|later, first| later.profile == first.profile && later.feature == first.feature);
+}
+
+/// Whether the feature needs the privilege (for `trim`).
+pub fn feature_needs(
+    feature: &Feature,
+    privilege: &Privilege,
+    pod: &PodContext<'_>,
+    agents: &AgentMatch,
+    profile: usize,
+) -> bool {
+    feature.needs.iter().any(|need| {
+        need.kind().is_ok_and(|kind| {
+            container_applies(&need.containers, privilege, pod, agents, profile)
+                && satisfies(&kind, &privilege.kind).is_some()
+        })
+    })
+}
+
+/// Every feature of the workload's agents, and whether the workload uses it:
+/// one of its privileges is held, or one of its settings is present.
+pub fn features_present(
+    workload: &crate::analysis::Workload<'_>,
+    base: &KnowledgeBase,
+) -> Vec<(usize, usize, bool)> {
+    let mut out = Vec::new();
+    for &index in &workload.agents.profiles {
+        let profile = base.profile(index);
+        for (feature_index, feature) in profile.features.iter().enumerate() {
+            let by_privilege = workload.judgements.iter().any(|j| {
+                j.features
+                    .iter()
+                    .any(|r| r.profile == profile.name && r.feature == feature.id)
+            });
+            let by_config = !by_privilege
+                && workload
+                    .with_pod(|pod| {
+                        feature.config.iter().any(|item| {
+                            config_present(item, pod, &workload.agents, index)
+                        })
+                    })
+                    .unwrap_or(false);
+            out.push((index, feature_index, by_privilege || by_config));
+        }
+    }
+    out
+}
+
+/// Whether a feature's environment setting is present (and, for lists,
+/// holds one of the feature's entries) in the agent's containers.
+pub fn config_present(
+    item: &crate::profile::ConfigItem,
+    pod: &PodContext<'_>,
+    agents: &AgentMatch,
+    profile: usize,
+) -> bool {
+    pod.containers.iter().enumerate().any(|(i, container)| {
+        if agents.container_profiles.get(i).copied().flatten() != Some(profile) {
+            return false;
+        }
+        if !item.containers.is_empty() && !item.containers.iter().any(|c| c == container.name) {
+            return false;
+        }
+        let env = container.value.get("env").and_then(serde_json::Value::as_array);
+        env.into_iter().flatten().any(|entry| {
+            if entry.get("name").and_then(serde_json::Value::as_str) != Some(item.env.as_str()) {
+                return false;
+            }
+            let value = entry.get("value").and_then(serde_json::Value::as_str).unwrap_or("");
+            match &item.action {
+                crate::profile::ConfigAction::RemoveItems(items) => value
+                    .split(',')
+                    .map(str::trim)
+                    .any(|v| items.iter().any(|i| i == v)),
+                crate::profile::ConfigAction::Set(off) => !value.eq_ignore_ascii_case(off),
+                crate::profile::ConfigAction::Remove(_) => true,
+            }
+        })
+    })
+}
