@@ -17,14 +17,24 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut out = String::from("/// Built-in profiles: (file name, text).\npub const BUILTIN_PROFILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Built-in profiles: (file name, text).\npub const BUILTIN_PROFILES: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let _ = writeln!(out, "    (\"profiles/{name}\", include_str!({:?})),", file.display().to_string());
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    (\"profiles/{name}\", include_str!({:?})),",
+            file.display().to_string()
+        );
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("builtin_profiles.rs");
+    let dest =
+        PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("builtin_profiles.rs");
     if let Err(error) = std::fs::write(&dest, out) {
         println!("cargo:warning=cannot write {}: {error}", dest.display());
     }

@@ -51,8 +51,11 @@ impl Input {
             for error in &stream.errors {
                 problems.push(problem(&source, error.range, error.message.clone()));
             }
-            let documents: Vec<Document> =
-                stream.documents.into_iter().filter(|d| !d.is_empty).collect();
+            let documents: Vec<Document> = stream
+                .documents
+                .into_iter()
+                .filter(|d| !d.is_empty)
+                .collect();
             let values: Vec<Value> = documents.iter().map(|d| d.root.to_json()).collect();
             for value in &values {
                 for object in extract_objects(value).objects {
@@ -311,7 +314,8 @@ impl RbacIndex {
                     .and_then(Value::as_array)
                     .cloned()
                     .unwrap_or_default();
-                self.roles.insert((namespace, kind.to_string(), name), rules);
+                self.roles
+                    .insert((namespace, kind.to_string(), name), rules);
             }
             "RoleBinding" | "ClusterRoleBinding" => {
                 let namespace = (kind == "RoleBinding")
@@ -362,7 +366,11 @@ impl RbacIndex {
                 continue;
             }
             let key = if binding.role_kind == "ClusterRole" {
-                (String::new(), binding.role_kind.clone(), binding.role_name.clone())
+                (
+                    String::new(),
+                    binding.role_kind.clone(),
+                    binding.role_name.clone(),
+                )
             } else {
                 (
                     binding.namespace.clone().unwrap_or_default(),
@@ -399,7 +407,8 @@ impl RbacIndex {
                         .map(str::to_string)
                         .collect()
                 };
-                let (api_groups, resources, verbs) = (list("apiGroups"), list("resources"), list("verbs"));
+                let (api_groups, resources, verbs) =
+                    (list("apiGroups"), list("resources"), list("verbs"));
                 let mut resources = resources;
                 resources.extend(list("nonResourceURLs"));
                 let risk = rbac_risk(&resources, &verbs);
@@ -418,11 +427,18 @@ impl RbacIndex {
 }
 
 fn rbac_risk(resources: &[String], verbs: &[String]) -> Option<&'static str> {
-    let has_verb = |wanted: &[&str]| verbs.iter().any(|v| v == "*" || wanted.contains(&v.as_str()));
-    let has_resource = |wanted: &str| {
-        resources
+    let has_verb = |wanted: &[&str]| {
+        verbs
             .iter()
-            .any(|r| r == "*" || r == wanted || (wanted.contains('/') && r == &format!("*/{}", wanted.split('/').nth(1).unwrap_or(""))))
+            .any(|v| v == "*" || wanted.contains(&v.as_str()))
+    };
+    let has_resource = |wanted: &str| {
+        resources.iter().any(|r| {
+            r == "*"
+                || r == wanted
+                || (wanted.contains('/')
+                    && r == &format!("*/{}", wanted.split('/').nth(1).unwrap_or("")))
+        })
     };
     if resources.iter().any(|r| r == "*") && verbs.iter().any(|v| v == "*") {
         Some("every verb on every resource: cluster-admin")

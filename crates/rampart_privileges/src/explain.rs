@@ -47,7 +47,11 @@ impl AgentMatch {
             }
             *slot = profiles.iter().copied().find(|&index| {
                 let profile = base.profile(index);
-                profile.matcher.containers.iter().any(|n| n == container.name)
+                profile
+                    .matcher
+                    .containers
+                    .iter()
+                    .any(|n| n == container.name)
                     || profile.containers.iter().any(|r| r.name == container.name)
             });
         }
@@ -153,6 +157,18 @@ pub fn judge(
             _ => None,
         })
         .collect();
+    // Host paths per container: a need is attributed to a parent directory
+    // only when the container mounts nothing closer for it.
+    let mounts: Vec<(Option<String>, PrivilegeKind)> = privileges
+        .iter()
+        .filter(|p| matches!(p.kind, PrivilegeKind::HostPath { .. }))
+        .map(|p| (p.container.clone(), p.kind.clone()))
+        .collect();
+    let closer_mount = |container: &Option<String>, need: &NeedKind| {
+        mounts
+            .iter()
+            .any(|(c, kind)| c == container && satisfies(need, kind) == Some(None))
+    };
     let mut judgements: Vec<Judgement> = privileges
         .into_iter()
         .map(|privilege| {
@@ -175,6 +191,9 @@ pub fn judge(
                             continue;
                         }
                         if let Some(needed_path) = satisfies(&kind, &privilege.kind) {
+                            if needed_path.is_some() && closer_mount(&privilege.container, &kind) {
+                                continue;
+                            }
                             features.push(reason(profile, feature, need, &kind, needed_path));
                         }
                     }
@@ -314,7 +333,12 @@ fn satisfies(need: &NeedKind, privilege: &PrivilegeKind) -> Option<Option<String
         (NeedKind::Capability(need), PrivilegeKind::Capability { name }) => plain(need == name),
         (NeedKind::HostPath { paths, .. }, PrivilegeKind::HostPath { path, .. })
         | (NeedKind::HostPath { paths, .. }, PrivilegeKind::UnusedHostPathVolume { path, .. }) => {
-            if paths.iter().any(|p| p == path || is_ancestor(p, path)) {
+            // A mount inside the needed path is narrower, so fine; but a need
+            // for the whole host (`/`) is met only by mounting `/`.
+            if paths
+                .iter()
+                .any(|p| p == path || (p != "/" && is_ancestor(p, path)))
+            {
                 return Some(None);
             }
             paths
@@ -367,7 +391,8 @@ fn dedup_reasons(reasons: &mut Vec<Reason>) {
             .then((b.access == Some(Access::ReadWrite)).cmp(&(a.access == Some(Access::ReadWrite))))
             .then(a.evidence_level.cmp(&b.evidence_level))
     });
-    reasons.dedup_by(|later, first| later.profile == first.profile && later.feature == first.feature);
+    reasons
+        .dedup_by(|later, first| later.profile == first.profile && later.feature == first.feature);
 }
 
 /// Whether the feature needs the privilege (for `trim`).
@@ -386,30 +411,56 @@ pub fn feature_needs(
     })
 }
 
-/// Every feature of the workload's agents, and whether the workload uses it:
-/// one of its privileges is held, or one of its settings is present.
+/// Every feature of the workload's agents, and whether the workload uses it.
+/// A feature with settings (`config`) is in use when they are present, or
+/// when it alone explains some privilege among features whose settings are
+/// off; a feature without settings is in use when one of its privileges is held.
 pub fn features_present(
     workload: &crate::analysis::Workload<'_>,
     base: &KnowledgeBase,
 ) -> Vec<(usize, usize, bool)> {
+    use std::collections::HashMap;
+    // (profile name, feature id) -> (has settings, settings present)
+    let mut configured: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
+    for &index in &workload.agents.profiles {
+        let profile = base.profile(index);
+        for feature in &profile.features {
+            let on = !feature.config.is_empty()
+                && workload
+                    .with_pod(|pod| {
+                        feature
+                            .config
+                            .iter()
+                            .any(|item| config_present(item, pod, &workload.agents, index))
+                    })
+                    .unwrap_or(false);
+            configured.insert(
+                (profile.name.as_str(), feature.id.as_str()),
+                (!feature.config.is_empty(), on),
+            );
+        }
+    }
+    // A reason that certainly uses the privilege: settings on, or no settings.
+    let active = |r: &Reason| {
+        configured
+            .get(&(r.profile.as_str(), r.feature.as_str()))
+            .is_none_or(|&(has, on)| !has || on)
+    };
     let mut out = Vec::new();
     for &index in &workload.agents.profiles {
         let profile = base.profile(index);
         for (feature_index, feature) in profile.features.iter().enumerate() {
-            let by_privilege = workload.judgements.iter().any(|j| {
-                j.features
-                    .iter()
-                    .any(|r| r.profile == profile.name && r.feature == feature.id)
-            });
-            let by_config = !by_privilege
-                && workload
-                    .with_pod(|pod| {
-                        feature.config.iter().any(|item| {
-                            config_present(item, pod, &workload.agents, index)
-                        })
-                    })
-                    .unwrap_or(false);
-            out.push((index, feature_index, by_privilege || by_config));
+            let (has_config, config_on) = configured
+                .get(&(profile.name.as_str(), feature.id.as_str()))
+                .copied()
+                .unwrap_or((false, false));
+            let mine = |r: &Reason| r.profile == profile.name && r.feature == feature.id;
+            let present = config_on
+                || workload.judgements.iter().any(|j| {
+                    j.features.iter().any(mine)
+                        && (!has_config || !j.features.iter().any(|r| !mine(r) && active(r)))
+                });
+            out.push((index, feature_index, present));
         }
     }
     out
@@ -430,12 +481,18 @@ pub fn config_present(
         if !item.containers.is_empty() && !item.containers.iter().any(|c| c == container.name) {
             return false;
         }
-        let env = container.value.get("env").and_then(serde_json::Value::as_array);
+        let env = container
+            .value
+            .get("env")
+            .and_then(serde_json::Value::as_array);
         env.into_iter().flatten().any(|entry| {
             if entry.get("name").and_then(serde_json::Value::as_str) != Some(item.env.as_str()) {
                 return false;
             }
-            let value = entry.get("value").and_then(serde_json::Value::as_str).unwrap_or("");
+            let value = entry
+                .get("value")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("");
             match &item.action {
                 crate::profile::ConfigAction::RemoveItems(items) => value
                     .split(',')

@@ -45,7 +45,9 @@ pub enum PrivilegeKind {
         defaulted: bool,
     },
     Privileged,
-    Capability { name: String },
+    Capability {
+        name: String,
+    },
     #[serde(rename_all = "camelCase")]
     HostPath {
         volume: String,
@@ -59,7 +61,10 @@ pub enum PrivilegeKind {
     },
     /// A hostPath volume that no container mounts.
     #[serde(rename_all = "camelCase")]
-    UnusedHostPathVolume { volume: String, path: String },
+    UnusedHostPathVolume {
+        volume: String,
+        path: String,
+    },
     #[serde(rename_all = "camelCase")]
     RunAsRoot {
         /// `runAsUser: 0` is written; otherwise the image's user applies and
@@ -110,15 +115,16 @@ impl PrivilegeKind {
             PrivilegeKind::Privileged => {
                 "every capability and every device: equivalent to root on the node"
             }
-            PrivilegeKind::Capability { .. } => {
-                "a root power beyond the runtime's default set"
-            }
-            PrivilegeKind::HostPath { runtime_socket: true, .. } => {
+            PrivilegeKind::Capability { .. } => "a root power beyond the runtime's default set",
+            PrivilegeKind::HostPath {
+                runtime_socket: true,
+                ..
+            } => {
                 "the container runtime's API: it can start a privileged container on the node (root-equivalent, even when mounted read-only)"
             }
-            PrivilegeKind::HostPath { read_only: false, .. } => {
-                "writes to the node's filesystem"
-            }
+            PrivilegeKind::HostPath {
+                read_only: false, ..
+            } => "writes to the node's filesystem",
             PrivilegeKind::HostPath { .. } => "reads the node's filesystem",
             PrivilegeKind::UnusedHostPathVolume { .. } => {
                 "declared but mounted by no container: it grants nothing today and will be used by whoever adds a mount"
@@ -169,10 +175,17 @@ impl fmt::Display for PrivilegeKind {
             } => write!(
                 f,
                 "hostPath {path} -> {mount_path} ({})",
-                if *read_only { "read-only" } else { "read-write" }
+                if *read_only {
+                    "read-only"
+                } else {
+                    "read-write"
+                }
             ),
             PrivilegeKind::UnusedHostPathVolume { volume, path } => {
-                write!(f, "hostPath volume {volume} ({path}) mounted by no container")
+                write!(
+                    f,
+                    "hostPath volume {volume} ({path}) mounted by no container"
+                )
             }
             PrivilegeKind::RunAsRoot { explicit: true } => f.write_str("runs as root (UID 0)"),
             PrivilegeKind::RunAsRoot { explicit: false } => {
@@ -199,13 +212,25 @@ pub struct Privilege {
 }
 
 /// The `securityContext` field of a container, falling back to the pod's.
-fn effective<'a>(pod: &PodContext<'a>, container: &ContainerRef<'a>, field: &str) -> Option<(String, &'a Value)> {
+fn effective<'a>(
+    pod: &PodContext<'a>,
+    container: &ContainerRef<'a>,
+    field: &str,
+) -> Option<(String, &'a Value)> {
     if let Some(value) = container.security_context().and_then(|sc| sc.get(field)) {
-        return Some((pod.container_pointer(container, &format!("/securityContext/{field}")), value));
+        return Some((
+            pod.container_pointer(container, &format!("/securityContext/{field}")),
+            value,
+        ));
     }
     pod.security_context()
         .and_then(|sc| sc.get(field))
-        .map(|value| (pod.spec_pointer(&format!("/securityContext/{field}")), value))
+        .map(|value| {
+            (
+                pod.spec_pointer(&format!("/securityContext/{field}")),
+                value,
+            )
+        })
 }
 
 /// Every privilege of the pod `pod`. `automount_by_account` is the
@@ -291,7 +316,10 @@ pub fn inventory(pod: &PodContext<'_>, automount_by_account: Option<bool>) -> Ve
                 .and_then(Value::as_str)
                 .unwrap_or("TCP")
                 .to_ascii_uppercase();
-            let explicit = port.get("hostPort").and_then(Value::as_i64).filter(|p| *p > 0);
+            let explicit = port
+                .get("hostPort")
+                .and_then(Value::as_i64)
+                .filter(|p| *p > 0);
             let (number, defaulted, field) = match explicit {
                 Some(number) => (number, false, "hostPort"),
                 None if host_network && container.list != ContainerList::Ephemeral => {
@@ -312,7 +340,10 @@ pub fn inventory(pod: &PodContext<'_>, automount_by_account: Option<bool>) -> Ve
                 pointer: pod.container_pointer(container, &format!("/ports/{index}/{field}")),
             });
         }
-        let mounts = container.value.get("volumeMounts").and_then(Value::as_array);
+        let mounts = container
+            .value
+            .get("volumeMounts")
+            .and_then(Value::as_array);
         for (index, mount) in mounts.into_iter().flatten().enumerate() {
             let Some(volume_name) = mount.get("name").and_then(Value::as_str) else {
                 continue;
@@ -352,8 +383,7 @@ pub fn inventory(pod: &PodContext<'_>, automount_by_account: Option<bool>) -> Ve
         }
         if !windows {
             let user = effective(pod, container, "runAsUser");
-            let non_root = effective(pod, container, "runAsNonRoot")
-                .and_then(|(_, v)| v.as_bool())
+            let non_root = effective(pod, container, "runAsNonRoot").and_then(|(_, v)| v.as_bool())
                 == Some(true);
             match user {
                 Some((pointer, value)) if value.as_i64() == Some(0) => out.push(Privilege {
@@ -450,7 +480,10 @@ fn seccomp_unconfined(pod: &PodContext<'_>, container: &ContainerRef<'_>) -> Opt
     }
     let annotations = pod.metadata.and_then(|m| m.get("annotations"));
     let annotation = |key: &str| annotations.and_then(|a| a.get(key)).and_then(Value::as_str);
-    let container_key = format!("container.seccomp.security.alpha.kubernetes.io/{}", container.name);
+    let container_key = format!(
+        "container.seccomp.security.alpha.kubernetes.io/{}",
+        container.name
+    );
     if let Some(value) = annotation(&container_key) {
         return (value == "unconfined").then(|| {
             pod.metadata_pointer(&format!(
@@ -464,9 +497,9 @@ fn seccomp_unconfined(pod: &PodContext<'_>, container: &ContainerRef<'_>) -> Opt
             .then(|| pod.spec_pointer("/securityContext/seccompProfile/type"));
     }
     let pod_key = "seccomp.security.alpha.kubernetes.io/pod";
-    annotation(pod_key).filter(|v| *v == "unconfined").map(|_| {
-        pod.metadata_pointer(&format!("/annotations/{}", pod_key.replace('/', "~1")))
-    })
+    annotation(pod_key)
+        .filter(|v| *v == "unconfined")
+        .map(|_| pod.metadata_pointer(&format!("/annotations/{}", pod_key.replace('/', "~1"))))
 }
 
 fn pod_apparmor_unconfined(pod: &PodContext<'_>) -> bool {
@@ -485,11 +518,13 @@ fn container_apparmor_unconfined(
         .and_then(|sc| sc.pointer("/appArmorProfile/type"))
         .and_then(Value::as_str)
     {
-        return (kind == "Unconfined").then(|| {
-            pod.container_pointer(container, "/securityContext/appArmorProfile/type")
-        });
+        return (kind == "Unconfined")
+            .then(|| pod.container_pointer(container, "/securityContext/appArmorProfile/type"));
     }
-    let key = format!("container.apparmor.security.beta.kubernetes.io/{}", container.name);
+    let key = format!(
+        "container.apparmor.security.beta.kubernetes.io/{}",
+        container.name
+    );
     pod.metadata
         .and_then(|m| m.pointer("/annotations"))
         .and_then(|a| a.get(&key))
@@ -504,7 +539,13 @@ mod tests {
 
     #[test]
     fn runtime_socket_paths() {
-        for path in ["/var/run", "/run", "/run/containerd", "/var/run/docker.sock", "/var/run/crio"] {
+        for path in [
+            "/var/run",
+            "/run",
+            "/run/containerd",
+            "/var/run/docker.sock",
+            "/var/run/crio",
+        ] {
             assert!(is_runtime_socket_path(path), "{path}");
         }
         for path in ["/", "/var", "/var/log", "/var/run/datadog", "/proc"] {

@@ -190,10 +190,7 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Vec
         let path = entry.path();
         if path.is_dir() {
             collect_files(&path, out, errors);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }

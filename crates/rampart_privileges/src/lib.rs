@@ -14,3 +14,4 @@ pub mod analysis;
 pub mod explain;
 pub mod inventory;
 pub mod report;
+pub mod trim;

@@ -409,9 +409,9 @@ impl Need {
             return Err("`protocol` applies only to `hostPort`".into());
         }
         if let Some(cap) = &self.capability {
-            kinds.push(NeedKind::Capability(rampart_linter::rule::normalize_capability(
-                cap,
-            )));
+            kinds.push(NeedKind::Capability(
+                rampart_linter::rule::normalize_capability(cap),
+            ));
         }
         if let Some(paths) = &self.host_path {
             let paths = paths.as_slice();

@@ -68,7 +68,11 @@ pub struct FeatureReport {
 }
 
 /// Builds the report of analysed workloads.
-pub fn build(workloads: Vec<Workload<'_>>, errors: Vec<InputProblem>, base: &KnowledgeBase) -> ExplainReport {
+pub fn build(
+    workloads: Vec<Workload<'_>>,
+    errors: Vec<InputProblem>,
+    base: &KnowledgeBase,
+) -> ExplainReport {
     let mut summary = ExplainSummary::default();
     let mut reports = Vec::new();
     for workload in workloads {

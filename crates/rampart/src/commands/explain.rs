@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use rampart_privileges::KnowledgeBase;
 use rampart_privileges::analysis::{Input, InputProblem};
 use rampart_privileges::report;
-use rampart_privileges::KnowledgeBase;
 use rayon::prelude::*;
 
 use crate::args::{ExplainArgs, ExplainFormat};
