@@ -457,7 +457,15 @@ pub fn features_present(
             let mine = |r: &Reason| r.profile == profile.name && r.feature == feature.id;
             let present = config_on
                 || workload.judgements.iter().any(|j| {
-                    j.features.iter().any(mine)
+                    // The whole host mounted does not show that a feature
+                    // needing a path inside it is in use.
+                    let whole_host = matches!(
+                        &j.privilege.kind,
+                        PrivilegeKind::HostPath { path, .. } if path == "/"
+                    );
+                    j.features
+                        .iter()
+                        .any(|r| mine(r) && !(whole_host && r.needed_path.is_some()))
                         && (!has_config || !j.features.iter().any(|r| !mine(r) && active(r)))
                 });
             out.push((index, feature_index, present));

@@ -26,6 +26,11 @@ pub const RUNTIME_SOCKETS: &[&str] = &[
     "/var/run/k3s/containerd/containerd.sock",
     "/run/podman/podman.sock",
     "/var/run/podman/podman.sock",
+    "/run/host-containerd/containerd.sock",
+    "/run/containerd/containerd.sock.ttrpc",
+    // Windows named pipes.
+    "\\\\.\\pipe\\docker_engine",
+    "\\\\.\\pipe\\containerd-containerd",
 ];
 
 /// One kind of privilege.
@@ -242,7 +247,12 @@ pub fn inventory(pod: &PodContext<'_>, automount_by_account: Option<bool>) -> Ve
         .pointer("/securityContext/windowsOptions/hostProcess")
         .and_then(Value::as_bool)
         == Some(true)
-        || pod.spec.pointer("/os/name").and_then(Value::as_str) == Some("windows");
+        || pod.spec.pointer("/os/name").and_then(Value::as_str) == Some("windows")
+        || pod
+            .spec
+            .pointer("/nodeSelector/kubernetes.io~1os")
+            .and_then(Value::as_str)
+            == Some("windows");
     let host_network = pod.flag("hostNetwork");
     for (field, kind) in [
         ("hostPID", PrivilegeKind::HostPid),

@@ -418,7 +418,7 @@ impl Need {
             if paths.is_empty() {
                 return Err("`hostPath` needs at least one path".into());
             }
-            if let Some(bad) = paths.iter().find(|p| !p.starts_with('/')) {
+            if let Some(bad) = paths.iter().find(|p| !is_absolute(p)) {
                 return Err(format!("`hostPath` {bad:?} is not an absolute path"));
             }
             kinds.push(NeedKind::HostPath {
@@ -450,8 +450,12 @@ impl Need {
     }
 }
 
-/// `/var/run/` → `/var/run`; `//proc` → `/proc`.
+/// `/var/run/` → `/var/run`; `//proc` → `/proc`. Windows paths
+/// (`C:\var\lib\kubelet`, `\\.\pipe\x`) are kept as written.
 pub fn normalize_path(path: &str) -> String {
+    if !path.starts_with('/') {
+        return path.to_string();
+    }
     let parts: Vec<&str> = path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
@@ -526,6 +530,17 @@ pub fn validate(profile: &Profile) -> Vec<(String, String)> {
         }
     }
     problems
+}
+
+/// `/x`, `C:\x` or `\\.\pipe\x`.
+fn is_absolute(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    path.starts_with('/')
+        || path.starts_with("\\\\")
+        || (bytes.len() >= 3
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1] == b':'
+            && matches!(bytes[2], b'\\' | b'/'))
 }
 
 fn is_identifier(value: &str) -> bool {

@@ -214,6 +214,8 @@ pub fn text(report: &ExplainReport, out: &mut dyn Write) -> io::Result<()> {
             if j.verdict == Verdict::Unexplained {
                 let known = if workload.agents.is_empty() {
                     "no profile covers this workload"
+                } else if j.privilege.container.is_some() && j.profile.is_none() {
+                    "the container is not part of a recognised agent"
                 } else {
                     "no known feature needs it: a candidate for removal"
                 };

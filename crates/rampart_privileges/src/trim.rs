@@ -140,16 +140,6 @@ pub fn plan(
         .flatten()
 }
 
-fn is_kept(profile: &Profile, id: &str, request: &TrimRequest) -> bool {
-    if profile.features.iter().any(|f| f.id == id && f.required) {
-        return true;
-    }
-    match &request.keep {
-        Some(keep) => keep.iter().any(|k| k == id),
-        None => !request.drop.iter().any(|d| d == id),
-    }
-}
-
 fn plan_pod(
     workload: &Workload<'_>,
     pod: &PodContext<'_>,
@@ -157,10 +147,6 @@ fn plan_pod(
     request: &TrimRequest,
 ) -> Option<WorkloadTrim> {
     let agents = &workload.agents;
-    let kept_feature = |profile_name: &str, id: &str| {
-        base.get(profile_name)
-            .is_some_and(|profile| is_kept(profile, id, request))
-    };
     let feature_ref = |profile: &Profile, id: &str| {
         let feature = profile.features.iter().find(|f| f.id == id);
         FeatureRef {
@@ -188,6 +174,39 @@ fn plan_pod(
         helm_source: workload.document.helm_source.clone(),
         edits: Vec::new(),
         file_index: workload.file_index,
+    };
+    let mut present: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for (profile_index, feature_index, in_use) in features_present(workload, base) {
+        let profile = base.profile(profile_index);
+        if in_use {
+            present.insert((
+                profile.name.as_str(),
+                profile.features[feature_index].id.as_str(),
+            ));
+        }
+    }
+    // Kept: the required features, plus `--keep`, or what is in use but `--drop`.
+    let kept_ids: BTreeSet<(String, String)> = agents
+        .profiles
+        .iter()
+        .flat_map(|&i| {
+            let profile = base.profile(i);
+            profile.features.iter().filter_map(|f| {
+                let key = (profile.name.as_str(), f.id.as_str());
+                let kept = f.required
+                    || match &request.keep {
+                        Some(keep) => keep.contains(&f.id),
+                        None => present.contains(&key) && !request.drop.contains(&f.id),
+                    };
+                kept.then(|| (profile.name.clone(), f.id.clone()))
+            })
+        })
+        .collect();
+    let is_kept = |profile: &Profile, id: &str, _request: &TrimRequest| {
+        kept_ids.contains(&(profile.name.clone(), id.to_string()))
+    };
+    let kept_feature = |profile_name: &str, id: &str| {
+        kept_ids.contains(&(profile_name.to_string(), id.to_string()))
     };
     for (profile_index, feature_index, present) in features_present(workload, base) {
         let profile = base.profile(profile_index);
@@ -234,7 +253,9 @@ fn plan_pod(
         let Some(role) = profile.containers.iter().find(|r| r.name == container.name) else {
             continue;
         };
-        if role.features.is_empty() || role.features.iter().any(|f| is_kept(profile, f, request)) {
+        // The container stays while a feature it exists for is kept.
+        let stays = role.features.iter().any(|f| is_kept(profile, f, request));
+        if role.features.is_empty() || stays {
             continue;
         }
         let relative = pod.container_pointer(container, "");
@@ -258,6 +279,16 @@ fn plan_pod(
         }
     }
 
+    // Whether the pod keeps hostNetwork: then every containerPort is a host
+    // port, and a dropped feature's port must go as a whole.
+    let host_network_stays = workload.judgements.iter().any(|j| {
+        matches!(j.privilege.kind, PrivilegeKind::HostNetwork)
+            && (j
+                .features
+                .iter()
+                .any(|r| kept_feature(&r.profile, &r.feature))
+                || (j.verdict == Verdict::Unexplained && request.keep_unexplained))
+    });
     let mut removed_mounts: BTreeSet<String> = BTreeSet::new();
     for judgement in &workload.judgements {
         let privilege = &judgement.privilege;
@@ -377,6 +408,14 @@ fn plan_pod(
             }
             PrivilegeKind::Privileged => Some(set_scalar(text, document, &target, "false")),
             PrivilegeKind::Capability { .. } => Some(remove_item(text, document, &target)),
+            // On a pod that keeps hostNetwork every containerPort is a host
+            // port: the port goes as a whole. Otherwise only `hostPort` goes.
+            PrivilegeKind::HostPort { .. } if host_network_stays => {
+                let port = target
+                    .rsplit_once('/')
+                    .map_or(target.as_str(), |(port, _)| port);
+                Some(remove_item(text, document, port))
+            }
             PrivilegeKind::HostPort {
                 defaulted: false, ..
             } => Some(remove_key(text, document, &target)),
@@ -617,6 +656,9 @@ fn container_field(
     Some(pod.container_pointer(container, field))
 }
 
+/// Collects edits; records in `left` what cannot be edited safely.
+type EditSink<'a> = dyn FnMut(Option<Vec<Edit>>, &str, &mut Vec<Change>, usize) -> bool + 'a;
+
 /// Moves the agent to its documented user, picked by image version.
 fn non_root(
     workload: &Workload<'_>,
@@ -624,7 +666,7 @@ fn non_root(
     base: &KnowledgeBase,
     text: &str,
     pointer: &dyn Fn(&str) -> String,
-    push: &mut dyn FnMut(Option<Vec<Edit>>, &str, &mut Vec<Change>, usize) -> bool,
+    push: &mut EditSink<'_>,
     trim: &mut WorkloadTrim,
 ) {
     let Some((profile_index, plan)) = workload
@@ -751,6 +793,59 @@ fn quote(value: &str) -> String {
         value.to_string()
     } else {
         serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
+    }
+}
+
+/// The trimmed text of each file that changes, with the plans of every
+/// recognised workload. A file whose result would not parse is returned in
+/// `broken` and left out.
+pub struct TrimOutcome {
+    pub plans: Vec<WorkloadTrim>,
+    /// (file index, trimmed text), for files that change.
+    pub files: Vec<(usize, String)>,
+    /// (file index, parse error of the result).
+    pub broken: Vec<(usize, String)>,
+}
+
+/// Plans and applies the trim of every recognised workload of the input.
+pub fn trim_input(
+    input: &crate::analysis::Input,
+    workloads: &[Workload<'_>],
+    base: &KnowledgeBase,
+    request: &TrimRequest,
+) -> TrimOutcome {
+    let plans: Vec<WorkloadTrim> = workloads
+        .iter()
+        .filter_map(|w| plan(w, base, request))
+        .collect();
+    let mut by_file: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
+    for plan in &plans {
+        by_file
+            .entry(plan.file_index)
+            .or_default()
+            .extend(plan.edits.iter().cloned());
+    }
+    let mut files = Vec::new();
+    let mut broken = Vec::new();
+    for (index, mut edits) in by_file {
+        let Some(file) = input.files.get(index) else {
+            continue;
+        };
+        edits.sort();
+        edits.dedup();
+        let original = file.source.text();
+        let (trimmed, _) = rampart_linter::fix::apply(original, edits);
+        let reparsed = rampart_yaml::parse_stream(&trimmed, &rampart_yaml::Limits::default());
+        if let Some(error) = reparsed.errors.first() {
+            broken.push((index, error.message.clone()));
+        } else if trimmed != original {
+            files.push((index, trimmed));
+        }
+    }
+    TrimOutcome {
+        plans,
+        files,
+        broken,
     }
 }
 

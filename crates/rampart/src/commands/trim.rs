@@ -1,13 +1,10 @@
 //! `rampart trim`: the least-privilege manifest for the features kept.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use rampart_linter::fix::{Edit, apply};
 use rampart_privileges::trim::{self, TrimRequest, WorkloadTrim};
-use rampart_yaml::{Limits, parse_stream};
 use serde::Serialize;
 use similar::TextDiff;
 
@@ -122,18 +119,8 @@ pub fn run(args: &TrimArgs) -> anyhow::Result<ExitCode> {
         bail!("--output needs exactly one input file");
     }
 
-    let plans: Vec<WorkloadTrim> = workloads
-        .iter()
-        .filter_map(|w| trim::plan(w, &base, &request))
-        .collect();
-    let mut by_file: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-    for plan in &plans {
-        by_file
-            .entry(plan.file_index)
-            .or_default()
-            .extend(plan.edits.iter().cloned());
-    }
-
+    let outcome = trim::trim_input(&input, &workloads, &base, &request);
+    let plans = &outcome.plans;
     // Report first (to stderr when the manifest goes to stdout).
     let manifest_to_stdout = args.output.as_ref().is_some_and(|p| p.as_os_str() == "-")
         || input.files.iter().any(|f| f.source.name() == "<stdin>");
@@ -145,39 +132,32 @@ pub fn run(args: &TrimArgs) -> anyhow::Result<ExitCode> {
         };
         match args.format {
             ExplainFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &plans)?;
+                serde_json::to_writer_pretty(&mut *out, plans)?;
                 writeln!(out)?;
             }
-            ExplainFormat::Text => write_report(&plans, out)?,
+            ExplainFormat::Text => write_report(plans, out)?,
         }
     }
 
-    for (file_index, edits) in by_file {
-        let Some(file) = input.files.get(file_index) else {
+    for (file_index, message) in &outcome.broken {
+        failed = true;
+        let name = input
+            .files
+            .get(*file_index)
+            .map_or("?", |f| f.source.name());
+        writeln!(
+            stderr,
+            "error: {name}: the trimmed manifest does not parse ({message}); nothing written"
+        )?;
+    }
+    for (file_index, trimmed) in &outcome.files {
+        let Some(file) = input.files.get(*file_index) else {
             continue;
         };
         let original = file.source.text();
-        let mut unique = edits;
-        unique.sort();
-        unique.dedup();
-        let (trimmed, _) = apply(original, unique);
-        let reparsed = parse_stream(&trimmed, &Limits::default());
-        if !reparsed.errors.is_empty() {
-            failed = true;
-            writeln!(
-                stderr,
-                "error: {}: the trimmed manifest does not parse ({}); nothing written",
-                file.source.name(),
-                reparsed.errors[0].message
-            )?;
-            continue;
-        }
-        if trimmed == original {
-            continue;
-        }
         let name = file.source.name();
         if args.diff {
-            let diff = TextDiff::from_lines(original, &trimmed);
+            let diff = TextDiff::from_lines(original, trimmed.as_str());
             write!(
                 stdout,
                 "{}",
@@ -190,13 +170,28 @@ pub fn run(args: &TrimArgs) -> anyhow::Result<ExitCode> {
             if path.as_os_str() == "-" {
                 stdout.write_all(trimmed.as_bytes())?;
             } else {
-                std::fs::write(path, &trimmed)
+                std::fs::write(path, trimmed)
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
         } else if name == "<stdin>" {
             stdout.write_all(trimmed.as_bytes())?;
         } else {
-            std::fs::write(name, &trimmed).with_context(|| format!("cannot write {name}"))?;
+            std::fs::write(name, trimmed).with_context(|| format!("cannot write {name}"))?;
+        }
+    }
+    // Nothing to change: `--output` still gets the manifest.
+    if let (Some(path), true, false, false) = (
+        &args.output,
+        outcome.files.is_empty() && outcome.broken.is_empty(),
+        args.diff,
+        args.dry_run,
+    ) && let Some(file) = input.files.first()
+    {
+        if path.as_os_str() == "-" {
+            stdout.write_all(file.source.text().as_bytes())?;
+        } else {
+            std::fs::write(path, file.source.text())
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
     Ok(if failed {

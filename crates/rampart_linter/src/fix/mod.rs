@@ -5,7 +5,7 @@
 
 mod edits;
 
-pub use edits::{Edit, apply, ensure_item, set_scalar};
+pub use edits::{Edit, apply, ensure_item, remove_item, remove_key, set_scalar};
 
 use rampart_source::SourceFile;
 use rampart_yaml::parse_stream;
