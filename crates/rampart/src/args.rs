@@ -180,6 +180,16 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_inline_ignores: bool,
 
+    /// Privileges of recognised agents that a feature needs: `explained`
+    /// reports them as notes that do not fail the scan; `strict` keeps them
+    /// as findings (with the explanation attached).
+    #[arg(long, value_enum, default_value_t = AgentPrivileges::Explained)]
+    pub agent_privileges: AgentPrivileges,
+
+    /// More agent profiles for the explanations (see `rampart explain --profiles`).
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Vec<PathBuf>,
+
     /// Number of threads (default: one per core).
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -272,6 +282,12 @@ pub enum PolicyReportApiArg {
 pub enum RuleFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentPrivileges {
+    Explained,
+    Strict,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

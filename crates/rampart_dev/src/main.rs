@@ -82,7 +82,123 @@ fn generated_files(root: &Path) -> Vec<(PathBuf, String)> {
         .collect();
     files.push((root.join("docs/rules/README.md"), rules_index(&rules)));
     files.push((root.join("docs/cli.md"), cli_reference()));
+    let (base, errors) = rampart_privileges::KnowledgeBase::builtin();
+    for error in &errors {
+        eprintln!("warning: {error}");
+    }
+    files.push((root.join("docs/knowledge-base.md"), knowledge_index(&base)));
+    if let Some(profile) = base.get("rampart") {
+        files.push((
+            root.join("docs/SECURITY-PRIVILEGES.md"),
+            security_statement(profile),
+        ));
+    }
     files
+}
+
+/// Every built-in agent profile and its features.
+fn knowledge_index(base: &rampart_privileges::KnowledgeBase) -> String {
+    let mut page = String::from(GENERATED);
+    page.push_str(
+        "# The agent knowledge base
+
+The built-in profiles (`profiles/*.yaml`; schema in [profiles.md](profiles.md)). `rampart trim --list PATH` shows which features a manifest uses.
+
+",
+    );
+    page.push_str("| Profile | Agent | Covers | Features |\n|---|---|---|---|\n");
+    let mut profiles: Vec<_> = base.profiles().iter().collect();
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    for profile in &profiles {
+        let features: Vec<String> = profile
+            .features
+            .iter()
+            .map(|f| format!("`{}`", f.id))
+            .collect();
+        let _ = writeln!(
+            page,
+            "| `{}` | {} | {} | {} |",
+            profile.name,
+            profile.title.replace('|', "\\|"),
+            profile.covers.as_deref().unwrap_or("").replace('|', "\\|"),
+            features.join(", ")
+        );
+    }
+    page
+}
+
+/// rampart's own security statement, in the form of DataKit's: each
+/// privilege, what it is for, and how to turn it off.
+fn security_statement(profile: &rampart_privileges::profile::Profile) -> String {
+    use rampart_privileges::profile::NeedKind;
+    let mut page = String::from(GENERATED);
+    page.push_str("# rampart's privileges\n\n");
+    page.push_str(
+        "rampart asks you to justify every privilege your node agents hold, so here is the justification for its own. This page is generated from rampart's own profile ([`profiles/rampart.yaml`](../profiles/rampart.yaml)), the same knowledge base `rampart explain` uses. rampart's manifests (the webhook Deployment and the sensor DaemonSet, under `deploy/` when they ship) must pass `rampart scan` and hold no privilege this profile does not explain.\n\n",
+    );
+    for feature in &profile.features {
+        let _ = writeln!(page, "## {} (`{}`)\n", feature.title, feature.id);
+        if let Some(description) = &feature.description {
+            let _ = writeln!(page, "{}\n", one_line(description));
+        }
+        if feature.needs.is_empty() {
+            page.push_str("**Privileges: none.**\n\n");
+        } else {
+            page.push_str(
+                "| Privilege | Container | What it is for | How sure |\n|---|---|---|---|\n",
+            );
+            for need in &feature.needs {
+                let what = match need.kind() {
+                    Ok(NeedKind::Capability(cap)) => format!("capability `{cap}`"),
+                    Ok(NeedKind::HostPath { paths, access }) => format!(
+                        "hostPath `{}` ({})",
+                        paths.join("` or `"),
+                        if access == rampart_privileges::profile::Access::ReadWrite {
+                            "read-write"
+                        } else {
+                            "read-only"
+                        }
+                    ),
+                    Ok(NeedKind::RunAsRoot) => "runs as root (UID 0)".to_string(),
+                    Ok(NeedKind::ServiceAccountToken) => "service-account token".to_string(),
+                    Ok(other) => format!("{other:?}"),
+                    Err(error) => format!("invalid: {error}"),
+                };
+                let _ = writeln!(
+                    page,
+                    "| {what} | {} | {} | {} |",
+                    need.containers.join(", "),
+                    need.why.as_deref().map(one_line).unwrap_or_default(),
+                    need.evidence.as_str()
+                );
+            }
+            page.push('\n');
+        }
+        if let Some(breaks) = &feature.breaks_without {
+            let _ = writeln!(page, "**Without it:** {}\n", one_line(breaks));
+        }
+        if let Some(disable) = feature.disable.describe() {
+            let _ = writeln!(page, "**To turn it off:** {}\n", one_line(&disable));
+        }
+    }
+    page.push_str("## If you do not need a feature\n\n| Feature | Change |\n|---|---|\n");
+    for feature in &profile.features {
+        let _ = writeln!(
+            page,
+            "| {} | {} |",
+            feature.title,
+            feature
+                .disable
+                .describe()
+                .map(|d| one_line(&d))
+                .unwrap_or_default()
+        );
+    }
+    page
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 const GENERATED: &str =

@@ -20,6 +20,7 @@
 //!     container: None,
 //!     standards: Default::default(),
 //!     helm_source: None,
+//!     explanation: None,
 //! };
 //! let report = Report { findings: vec![finding], ..Report::default() };
 //! let mut out = Vec::new();
@@ -157,6 +158,29 @@ pub struct Finding {
     pub standards: Cow<'static, [StandardTag]>,
     /// Helm template that produced the document (`# Source:`).
     pub helm_source: Option<Arc<str>>,
+    /// The privilege is one a recognised agent's feature needs.
+    pub explanation: Option<Arc<AgentExplanation>>,
+}
+
+/// Why a recognised agent holds the privilege a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgentExplanation {
+    /// The agent profile, e.g. `datadog-agent`.
+    pub profile: String,
+    /// The features that need the privilege.
+    pub features: Vec<String>,
+    /// One line: `needed by dogstatsd-origin-detection (DogStatsD origin detection)`.
+    pub text: String,
+    /// Reported as a note that does not fail the scan
+    /// (`--agent-privileges explained`, the default).
+    pub note: bool,
+}
+
+impl Finding {
+    /// An explained agent privilege reported as a note: it never fails the scan.
+    pub fn is_note(&self) -> bool {
+        self.explanation.as_ref().is_some_and(|e| e.note)
+    }
 }
 
 impl Finding {
@@ -278,12 +302,18 @@ impl Report {
     /// Counts of objects, findings by severity and errors.
     pub fn summary(&self) -> Summary {
         let mut by_severity = [0; 5];
+        let mut notes = 0;
         for finding in &self.findings {
-            by_severity[finding.severity as usize] += 1;
+            if finding.is_note() {
+                notes += 1;
+            } else {
+                by_severity[finding.severity as usize] += 1;
+            }
         }
         Summary {
             objects: self.objects.len(),
-            findings: self.findings.len(),
+            findings: self.findings.len() - notes,
+            notes,
             errors: self.errors.len(),
             by_severity,
         }
@@ -296,7 +326,9 @@ impl Report {
 
     /// Whether any finding is at or above `threshold` (for `--fail-on`).
     pub fn has_findings_at_or_above(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= threshold)
+        self.findings
+            .iter()
+            .any(|f| !f.is_note() && f.severity >= threshold)
     }
 
     /// The findings sorted by file, line, column, rule (the order every renderer uses).
@@ -335,7 +367,10 @@ impl Report {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Summary {
     pub objects: usize,
+    /// Findings that count (explained agent privileges reported as notes excluded).
     pub findings: usize,
+    /// Explained agent privileges reported as notes.
+    pub notes: usize,
     pub errors: usize,
     /// Indexed by `Severity as usize` (info first).
     pub by_severity: [usize; 5],
@@ -364,6 +399,13 @@ impl fmt::Display for Summary {
             write!(f, " ({})", parts.join(", "))?;
         }
         write!(f, " in {}", plural(self.objects, "object", "objects"))?;
+        if self.notes > 0 {
+            write!(
+                f,
+                "; {} explained by agent features (notes)",
+                plural(self.notes, "privilege", "privileges")
+            )?;
+        }
         if self.errors > 0 {
             write!(
                 f,

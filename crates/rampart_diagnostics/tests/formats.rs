@@ -116,6 +116,7 @@ fn finding(
         container: container.map(Into::into),
         standards: standards.iter().map(|s| s.to_string().into()).collect(),
         helm_source: None,
+        explanation: None,
     }
 }
 
@@ -446,6 +447,7 @@ fn junit_escapes_markup_and_replaces_control_characters() {
             container: None,
             standards: Default::default(),
             helm_source: None,
+            explanation: None,
         }],
         errors: vec![InputError::new("e\u{1b}.yaml", nasty)],
         ..Report::default()
@@ -658,6 +660,7 @@ fn policy_report_strings_round_trip() {
             container: Some(nasty.into()),
             standards: vec![nasty.to_string().into(), "b".into()].into(),
             helm_source: Some(nasty.into()),
+            explanation: None,
         }],
         errors: vec![InputError::new(nasty, nasty)],
         ..Report::default()

@@ -94,6 +94,7 @@ fn finding(
         container: container.map(Into::into),
         standards: standards.iter().map(|s| s.to_string().into()).collect(),
         helm_source: None,
+        explanation: None,
     }
 }
 
@@ -180,6 +181,7 @@ fn sample_report() -> Report {
         container: Some("nginx".into()),
         standards: vec!["pss:restricted:allowPrivilegeEscalation".into()].into(),
         helm_source: Some("web/templates/pod.yaml".into()),
+        explanation: None,
     });
 
     let objects = vec![
@@ -461,7 +463,7 @@ fn json_field_order_and_nulls() {
     assert_eq!(value["errors"][1]["line"], 0);
     assert_eq!(
         value["summary"],
-        json!({"objects": 2, "findings": 6, "errors": 2, "skipped": 1, "suppressed": 0,
+        json!({"objects": 2, "findings": 6, "notes": 0, "errors": 2, "skipped": 1, "suppressed": 0,
                "by_severity": {"critical": 1, "high": 1, "medium": 2, "low": 1, "info": 1}})
     );
 }
@@ -472,7 +474,7 @@ fn json_of_an_empty_report() {
     assert_eq!(
         value,
         json!({"version": 1, "objects": [], "findings": [], "errors": [], "skipped": [], "exemptions": [],
-               "summary": {"objects": 0, "findings": 0, "errors": 0, "skipped": 0, "suppressed": 0,
+               "summary": {"objects": 0, "findings": 0, "notes": 0, "errors": 0, "skipped": 0, "suppressed": 0,
                            "by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}}})
     );
 }
@@ -495,6 +497,7 @@ fn one_finding(file: &SourceFile, range: TextRange) -> Report {
             container: None,
             standards: Default::default(),
             helm_source: None,
+            explanation: None,
         }],
         errors: Vec::new(),
     }

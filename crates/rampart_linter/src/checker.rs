@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
+use crate::agent_privileges::{HeldPrivilege, PrivilegeExplainer, explanation_for};
 use crate::exemptions::{Config, InlineIgnore, Subject, inline_ignores, names_rule};
 use crate::facts::{ObjectFacts, facts_of};
 use crate::registry::RuleMeta;
@@ -43,6 +44,8 @@ pub struct CheckOptions {
     pub today: Date,
     /// Record where each finding is, for `rampart fix` ([`FileReport::targets`]).
     pub fix_targets: bool,
+    /// Explains the privileges of recognised agents (`rampart_privileges`).
+    pub agent_privileges: Option<Arc<dyn PrivilegeExplainer>>,
 }
 
 impl Default for CheckOptions {
@@ -60,6 +63,7 @@ impl Default for CheckOptions {
             inline_ignores: true,
             today: jiff::Zoned::now().date(),
             fix_targets: false,
+            agent_privileges: None,
         }
     }
 }
@@ -187,6 +191,10 @@ fn check_object(
     } else {
         Vec::new()
     };
+    let held: Vec<HeldPrivilege> = match &options.agent_privileges {
+        Some(explainer) if object.pod_template.is_some() => explainer.privileges(object),
+        _ => Vec::new(),
+    };
     let emit = |rule: &'static RuleMeta,
                 pointer: String,
                 container: Option<String>,
@@ -197,6 +205,14 @@ fn check_object(
             report.suppressed += 1;
             return;
         }
+        let explanation = if held.is_empty() {
+            None
+        } else {
+            let relative = pointer
+                .strip_prefix(object.pointer.as_str())
+                .unwrap_or(&pointer);
+            explanation_for(&held, rule.code, relative, container.as_deref())
+        };
         let located = document.locate(&pointer);
         let range = field_range(file, located);
         if options.fix_targets {
@@ -225,6 +241,7 @@ fn check_object(
             container,
             standards: Cow::Borrowed(rule.standards),
             helm_source: helm_source.clone(),
+            explanation,
         });
     };
     let start = document.locate(&object.pointer).value.start;

@@ -53,6 +53,7 @@ impl ClusterFinding {
             container: None,
             standards: Cow::Borrowed(rule.standards),
             helm_source: fact.helm_source.as_deref().map(Arc::from),
+            explanation: None,
         }
     }
 }

@@ -157,6 +157,28 @@ pub fn judge(
             _ => None,
         })
         .collect();
+    // "May run as root" does not hold when the image's own user is not root.
+    let privileges: Vec<Privilege> = privileges
+        .into_iter()
+        .filter(|p| {
+            let (PrivilegeKind::RunAsRoot { explicit: false }, Some(name)) =
+                (&p.kind, &p.container)
+            else {
+                return true;
+            };
+            let Some(index) = agents.profile_of_container(pod, name) else {
+                return true;
+            };
+            let profile = base.profile(index);
+            let user = profile
+                .containers
+                .iter()
+                .find(|r| r.name == *name)
+                .and_then(|r| r.image_user)
+                .or(profile.image_user);
+            user.is_none_or(|u| u == 0)
+        })
+        .collect();
     // Host paths per container: a need is attributed to a parent directory
     // only when the container mounts nothing closer for it.
     let mounts: Vec<(Option<String>, PrivilegeKind)> = privileges

@@ -25,7 +25,10 @@ pub struct ProfileError {
 #[derive(Debug, Clone, Default)]
 pub struct KnowledgeBase {
     profiles: Vec<Profile>,
-    images: Vec<GlobSet>,
+    /// Every profile's image patterns in one set (pattern → profile), so
+    /// recognising a container is one match.
+    all_images: GlobSet,
+    owners: Vec<usize>,
 }
 
 impl KnowledgeBase {
@@ -102,21 +105,20 @@ impl KnowledgeBase {
                     images.add(glob);
                 }
             }
-            let Ok(images) = images.build() else {
+            if images.build().is_err() {
                 errors.push(error_at(
                     document.root.range,
                     "cannot compile the image patterns".into(),
                 ));
                 continue;
-            };
+            }
             if let Some(at) = self.profiles.iter().position(|p| p.name == profile.name) {
                 self.profiles[at] = profile;
-                self.images[at] = images;
             } else {
                 self.profiles.push(profile);
-                self.images.push(images);
             }
         }
+        self.index_images();
     }
 
     pub fn profiles(&self) -> &[Profile] {
@@ -131,10 +133,34 @@ impl KnowledgeBase {
     /// ignored; Docker Hub names match with and without `docker.io/`).
     pub fn profile_for_image(&self, image: &str) -> Option<(usize, &Profile)> {
         let candidates = image_names(image);
-        self.images
+        let mut matches = Vec::new();
+        candidates
             .iter()
-            .position(|set| candidates.iter().any(|name| set.is_match(name)))
+            .flat_map(|name| {
+                self.all_images.matches_into(name, &mut matches);
+                matches
+                    .iter()
+                    .filter_map(|&i| self.owners.get(i).copied())
+                    .collect::<Vec<_>>()
+            })
+            .min()
             .map(|index| (index, &self.profiles[index]))
+    }
+
+    /// Rebuilds the combined image matcher after profiles change.
+    fn index_images(&mut self) {
+        let mut all = GlobSetBuilder::new();
+        let mut owners = Vec::new();
+        for (index, profile) in self.profiles.iter().enumerate() {
+            for pattern in &profile.matcher.images {
+                if let Ok(glob) = GlobBuilder::new(pattern).literal_separator(false).build() {
+                    all.add(glob);
+                    owners.push(index);
+                }
+            }
+        }
+        self.all_images = all.build().unwrap_or_else(|_| GlobSet::empty());
+        self.owners = owners;
     }
 
     pub fn profile(&self, index: usize) -> &Profile {

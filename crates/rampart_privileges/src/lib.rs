@@ -14,4 +14,5 @@ pub mod analysis;
 pub mod explain;
 pub mod inventory;
 pub mod report;
+pub mod scan;
 pub mod trim;

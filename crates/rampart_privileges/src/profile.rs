@@ -33,6 +33,10 @@ pub struct Profile {
     pub references: Vec<Reference>,
     #[serde(rename = "match")]
     pub matcher: Matcher,
+    /// The user the agent's images run as when the manifest sets none
+    /// (the image's `USER`); non-zero means "may run as root" does not apply.
+    #[serde(default)]
+    pub image_user: Option<u32>,
     /// Known containers of the agent's pods and the features each exists for.
     #[serde(default)]
     pub containers: Vec<ContainerRole>,
@@ -79,6 +83,9 @@ pub struct ContainerRole {
     /// none of them is kept. Empty: the container always stays.
     #[serde(default)]
     pub features: Vec<String>,
+    /// The user this container's image runs as (overrides the profile's `imageUser`).
+    #[serde(default)]
+    pub image_user: Option<u32>,
 }
 
 /// The agent's documented non-root user.
@@ -511,12 +518,6 @@ pub fn validate(profile: &Profile) -> Vec<(String, String)> {
             if let Err(message) = need.kind() {
                 problems.push((format!("/features/{index}/needs/{n}"), message));
             }
-        }
-        if feature.needs.is_empty() && feature.config.is_empty() {
-            problems.push((
-                format!("/features/{index}"),
-                "a feature needs `needs` or `config`: otherwise it explains nothing".into(),
-            ));
         }
     }
     for (index, role) in profile.containers.iter().enumerate() {

@@ -8,6 +8,8 @@ use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rampart_privileges::scan::KnowledgeExplainer;
+
 use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
 use std::collections::BTreeMap;
@@ -22,7 +24,7 @@ use rampart_yaml::parse_stream;
 use rayon::prelude::*;
 use serde_json::json;
 
-use crate::args::{ColorChoice, Format, PolicyReportApiArg, ScanArgs};
+use crate::args::{AgentPrivileges, ColorChoice, Format, PolicyReportApiArg, ScanArgs};
 use crate::inputs::{self, Input};
 
 /// Files checked together before their results are merged; bounds the memory held by sources.
@@ -49,6 +51,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         settings: RuleSettings { allowed_registries },
         config: Arc::clone(&config),
         inline_ignores: !args.no_inline_ignores,
+        agent_privileges: if args.pss_only {
+            None
+        } else {
+            let base = super::explain::load_knowledge(&args.profiles)?;
+            Some(Arc::new(KnowledgeExplainer::new(
+                Arc::new(base),
+                args.agent_privileges == AgentPrivileges::Strict,
+            )))
+        },
         ..CheckOptions::default()
     };
     let inputs::Collected {
@@ -331,6 +342,7 @@ fn add_counts(summary: &mut Summary, part: &Report) {
     let counts = part.summary();
     summary.objects += counts.objects;
     summary.findings += counts.findings;
+    summary.notes += counts.notes;
     for (total, count) in summary.by_severity.iter_mut().zip(counts.by_severity) {
         *total += count;
     }

@@ -5,8 +5,8 @@ use std::io::{self, Read, Seek, Write};
 use serde::Serialize;
 
 use crate::{
-    ExemptionStatus, Finding, InputError, ObjectRef, ObjectSummary, Report, Severity, SkippedInput,
-    StandardTag,
+    AgentExplanation, ExemptionStatus, Finding, InputError, ObjectRef, ObjectSummary, Report,
+    Severity, SkippedInput, StandardTag,
 };
 
 /// Version of the JSON contract; only additive changes within a version.
@@ -59,6 +59,9 @@ struct JsonFinding<'a> {
     container: Option<&'a str>,
     standards: &'a [StandardTag],
     helm_source: Option<&'a str>,
+    /// Present when a recognised agent's feature needs the privilege.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a AgentExplanation>,
 }
 
 #[derive(Serialize)]
@@ -72,7 +75,10 @@ struct JsonError<'a> {
 #[derive(Serialize)]
 struct JsonSummary {
     objects: usize,
+    /// Findings that count (notes excluded).
     findings: usize,
+    /// Explained agent privileges reported as notes.
+    notes: usize,
     errors: usize,
     skipped: usize,
     suppressed: usize,
@@ -122,6 +128,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             container: f.container.as_deref(),
             standards: &f.standards,
             helm_source: f.helm_source.as_deref(),
+            explanation: f.explanation.as_deref(),
         }
     }
 }
@@ -162,6 +169,7 @@ fn document(report: &Report) -> JsonReport<'_> {
         summary: JsonSummary {
             objects: summary.objects,
             findings: summary.findings,
+            notes: summary.notes,
             errors: summary.errors,
             skipped: report.skipped.len(),
             suppressed: report.suppressed,
@@ -208,6 +216,7 @@ pub struct JsonStream<'w, S: Read + Write + Seek> {
     suppressed: usize,
     objects: usize,
     findings: usize,
+    notes: usize,
     error_count: usize,
     skipped_count: usize,
     by_severity: [usize; 5],
@@ -224,6 +233,7 @@ impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
             skipped: Vec::new(),
             exemptions: Vec::new(),
             suppressed: 0,
+            notes: 0,
             objects: 0,
             findings: 0,
             error_count: 0,
@@ -243,7 +253,11 @@ impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
             separator(&mut self.spool, self.findings)?;
             serde_json::to_writer(&mut self.spool, &JsonFinding::from(finding))?;
             self.findings += 1;
-            self.by_severity[finding.severity as usize] += 1;
+            if finding.is_note() {
+                self.notes += 1;
+            } else {
+                self.by_severity[finding.severity as usize] += 1;
+            }
         }
         for error in part.sorted_errors() {
             separator(&mut self.errors, self.error_count)?;
@@ -276,7 +290,8 @@ impl<'w, S: Read + Write + Seek> JsonStream<'w, S> {
         let count = |s: Severity| self.by_severity[s as usize];
         let summary = JsonSummary {
             objects: self.objects,
-            findings: self.findings,
+            findings: self.findings - self.notes,
+            notes: self.notes,
             errors: self.error_count,
             skipped: self.skipped_count,
             suppressed: self.suppressed,

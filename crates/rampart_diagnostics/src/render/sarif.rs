@@ -187,13 +187,20 @@ fn result(finding: &Finding, rule_index: usize, fingerprint: String) -> SarifRes
     if let Some(source) = &finding.helm_source {
         properties.insert("helmSource".to_owned(), json!(source.as_ref()));
     }
+    if let Some(explanation) = &finding.explanation {
+        properties.insert("explanation".to_owned(), json!(explanation.as_ref()));
+    }
     let mut partial_fingerprints = BTreeMap::new();
     partial_fingerprints.insert(FINGERPRINT_KEY.to_owned(), fingerprint);
 
     SarifResult::builder()
         .rule_id(finding.rule.as_ref())
         .rule_index(i64::try_from(rule_index).unwrap_or(i64::MAX))
-        .level(result_level(finding.severity))
+        .level(if finding.is_note() {
+            ResultLevel::Note
+        } else {
+            result_level(finding.severity)
+        })
         .message(Message::builder().text(finding.message.as_str()).build())
         .locations(vec![
             Location::builder()

@@ -95,7 +95,12 @@ fn level(severity: Severity) -> Level<'static> {
 }
 
 fn finding_group(finding: &Finding, options: &TextOptions) -> Group<'static> {
-    let title = level(finding.severity)
+    let title_level = if finding.is_note() {
+        Level::NOTE
+    } else {
+        level(finding.severity)
+    };
+    let title = title_level
         .primary_title(clean(&finding.message))
         .id(clean(&finding.rule));
     let mut elements: Vec<Element<'static>> = Vec::new();
@@ -111,6 +116,10 @@ fn finding_group(finding: &Finding, options: &TextOptions) -> Group<'static> {
     let context = context_note(finding);
     if !context.is_empty() {
         elements.push(Level::NOTE.message(clean(&context)).into());
+    }
+    if let Some(explanation) = &finding.explanation {
+        let note = format!("explained ({}): {}", explanation.profile, explanation.text);
+        elements.push(Level::NOTE.message(clean(&note)).into());
     }
     if let Some(source) = &finding.helm_source {
         let note = format!("rendered from Helm template {source}");

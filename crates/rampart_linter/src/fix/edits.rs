@@ -310,6 +310,10 @@ fn verified(
         .iter()
         .map(|e| e.range.end)
         .fold(document.range.end, usize::max);
+    // The blank lines after the document belong to a final block scalar.
+    let end = text
+        .get(end..)
+        .map_or(end, |rest| end + rest.len() - rest.trim_start().len());
     if end > text.len() || edits.iter().any(|e| e.range.start < start) {
         return None;
     }
@@ -428,13 +432,13 @@ fn item_dash(text: &str, item: &Node) -> Option<usize> {
         }
         // Skip an anchor or tag between the `-` and the content.
         let cut = head.rfind([' ', '\t']).map_or(0, |i| i + 1);
-        if !head[cut..].starts_with(['&', '!']) {
+        if !is_property(&head[cut..]) {
             return None;
         }
         head = head[..cut].trim_end_matches([' ', '\t']);
     }
     // The content starts its own line: the `-` is on an earlier one, alone
-    // but for properties and a comment.
+    // but for properties, a block scalar header (`- |`) and a comment.
     let mut end = line;
     while end > 0 {
         let previous = line_start(text, end - 1);
@@ -449,12 +453,27 @@ fn item_dash(text: &str, item: &Node) -> Option<usize> {
             return None;
         }
         let properties = words.take_while(|w| !w.starts_with('#'));
-        if properties.into_iter().any(|w| !w.starts_with(['&', '!'])) {
+        if properties
+            .into_iter()
+            .any(|w| !is_property(w) && !is_block_header(w))
+        {
             return None;
         }
         return Some(previous + content.len() - content.trim_start().len());
     }
     None
+}
+
+/// An anchor or a tag.
+fn is_property(word: &str) -> bool {
+    word.starts_with(['&', '!'])
+}
+
+/// A block scalar header: `|`, `>-`, `|2+` and the like.
+fn is_block_header(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!(chars.next(), Some('|' | '>'))
+        && chars.all(|c| c == '+' || c == '-' || c.is_ascii_digit())
 }
 
 /// Extends a removal starting at `line` upwards over the comment lines that
@@ -501,7 +520,7 @@ fn looks_like_yaml(comment: &str) -> bool {
 /// an element on its parent item's line.
 fn is_dash_prefix(prefix: &str) -> bool {
     let mut words = prefix.split_whitespace().peekable();
-    words.peek() == Some(&"-") && words.all(|w| w == "-" || w.starts_with(['&', '!']))
+    words.peek() == Some(&"-") && words.all(|w| w == "-" || is_property(w))
 }
 
 /// Whether only blanks or a comment follow `offset` on its line.
@@ -1244,5 +1263,95 @@ user: *u
             removed_in(text, 0, &["/a"]),
             "{}\n---\n# Source: chart/templates/ds.yaml\nspec:\n  hostPID: true\n  hostIPC: true\n...\n---\nb: [1]\n"
         );
+    }
+
+    #[test]
+    fn handles_block_scalars() {
+        let text = "notes:\n  - >-\n    folded\n    text\n  - |  # c\n    #!/bin/sh\n    run\n  - plain\nlast: |+\n  kept\n\n";
+        assert_eq!(
+            removed(text, &["/notes/0"]),
+            "notes:\n  - |  # c\n    #!/bin/sh\n    run\n  - plain\nlast: |+\n  kept\n\n"
+        );
+        assert_eq!(
+            removed(text, &["/notes/1"]),
+            "notes:\n  - >-\n    folded\n    text\n  - plain\nlast: |+\n  kept\n\n"
+        );
+        // The block scalar that ends the document keeps its line breaks.
+        assert_eq!(
+            removed(text, &["/notes/2"]),
+            "notes:\n  - >-\n    folded\n    text\n  - |  # c\n    #!/bin/sh\n    run\nlast: |+\n  kept\n\n"
+        );
+    }
+
+    /// Walks every list item and mapping entry of `node`.
+    fn all_pointers(node: &Node, prefix: &str, out: &mut Vec<String>) {
+        let children: Vec<(String, &Node)> = match &node.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (format!("{prefix}/{i}"), item))
+                .collect(),
+            NodeKind::Map(entries) => entries
+                .iter()
+                .filter_map(|e| {
+                    let key = e.key.as_str()?.replace('~', "~0").replace('/', "~1");
+                    Some((format!("{prefix}/{key}"), &e.value))
+                })
+                .collect(),
+            NodeKind::Scalar(_) => Vec::new(),
+        };
+        for (pointer, child) in children {
+            out.push(pointer.clone());
+            all_pointers(child, &pointer, out);
+        }
+    }
+
+    #[test]
+    fn removes_anything_from_vendor_manifests() {
+        for name in ["datakit-1.84.1.yaml", "datadog-daemonset-7.49.1.yaml"] {
+            let path = format!(
+                "{}/../../tests/data/agents/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(path).unwrap();
+            let stream = parse_stream(&text, &Limits::default());
+            let before: Vec<_> = stream.documents.iter().map(|d| d.root.to_json()).collect();
+            for (n, document) in stream.documents.iter().enumerate() {
+                let mut pointers = Vec::new();
+                all_pointers(&document.root, "", &mut pointers);
+                // What `rampart trim` removes, and a sample of the rest (all
+                // of them take a while in a debug build).
+                let trimmed = |p: &str| {
+                    let mut tokens = p.rsplit('/');
+                    let (last, parent) = (tokens.next().unwrap_or(""), tokens.next());
+                    let lists = ["volumeMounts", "volumes", "add", "ports"];
+                    last.starts_with("host")
+                        || last.parse::<usize>().is_ok()
+                            && parent.is_some_and(|t| lists.contains(&t))
+                };
+                let chosen =
+                    (pointers.iter().enumerate()).filter(|(i, p)| i % 10 == 0 || trimmed(p));
+                for (_, pointer) in chosen {
+                    let edits = removal(&text, document, pointer)
+                        .unwrap_or_else(|| panic!("{name} {pointer}"));
+                    let out = apply(&text, edits).0;
+                    let after = parse_stream(&out, &Limits::default());
+                    assert!(after.errors.is_empty(), "{name} {pointer}");
+                    let mut expected = before.clone();
+                    let (parent, last) = pointer.rsplit_once('/').unwrap();
+                    match expected[n].pointer_mut(parent).unwrap() {
+                        serde_json::Value::Object(map) => {
+                            drop(map.remove(&last.replace("~1", "/").replace("~0", "~")));
+                        }
+                        serde_json::Value::Array(items) => {
+                            drop(items.remove(last.parse().unwrap()));
+                        }
+                        other => panic!("{other}"),
+                    }
+                    let json: Vec<_> = after.documents.iter().map(|d| d.root.to_json()).collect();
+                    assert_eq!(json, expected, "{name} {pointer}");
+                }
+            }
+        }
     }
 }
