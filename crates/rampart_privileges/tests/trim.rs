@@ -326,3 +326,46 @@ fn datadog_without_logs_has_no_log_mounts() {
     assert!(flag(&spec, "hostPID"));
     assert!(mounts(agent).iter().any(|m| m == "/host/proc"));
 }
+
+fn non_root_user(text: &str) -> Option<i64> {
+    let request = TrimRequest {
+        non_root: true,
+        ..TrimRequest::default()
+    };
+    let after = trim(DATADOG, text, &request);
+    pod_spec(&after)
+        .pointer("/securityContext/runAsUser")
+        .and_then(Value::as_i64)
+}
+
+#[test]
+fn datadog_non_root_user_follows_the_agent_version() {
+    let before = data(DATADOG);
+    assert!(before.contains("agent:7.49.1"));
+    assert_eq!(non_root_user(&before), Some(100));
+    assert_eq!(
+        non_root_user(&before.replace("agent:7.49.1", "agent:7.47.0")),
+        Some(101)
+    );
+    assert_eq!(
+        non_root_user(&before.replace("agent:7.49.1", "agent:7.21.1-jmx")),
+        Some(101)
+    );
+    assert_eq!(
+        non_root_user(&before.replace("agent:7.49.1", "agent:7.48.0")),
+        Some(100)
+    );
+    // No container keeps an explicit root user.
+    let request = TrimRequest {
+        non_root: true,
+        ..TrimRequest::default()
+    };
+    let after = trim(DATADOG, &before, &request);
+    let spec = pod_spec(&after);
+    for container in spec["containers"].as_array().unwrap() {
+        assert_ne!(
+            container.pointer("/securityContext/runAsUser"),
+            Some(&Value::from(0))
+        );
+    }
+}
