@@ -369,3 +369,79 @@ fn datadog_non_root_user_follows_the_agent_version() {
         );
     }
 }
+
+/// Dropping any one feature in use, or all of them, leaves a manifest that
+/// parses and whose every privilege a kept feature needs.
+#[test]
+fn every_single_drop_rescans_with_only_kept_features() {
+    let base = base();
+    for name in [
+        DATAKIT,
+        DATADOG,
+        "falco-daemonset.yaml",
+        "datadog-helm-daemonset-default.yaml",
+    ] {
+        let before = data(name);
+        let input = Input::parse(vec![SourceFile::new(name, before.as_str())]);
+        let workloads = input.workloads(&base);
+        let mut in_use: Vec<(String, bool)> = Vec::new();
+        for workload in workloads.iter().filter(|w| !w.agents.profiles.is_empty()) {
+            for (p, f, present) in rampart_privileges::explain::features_present(workload, &base) {
+                let feature = &base.profile(p).features[f];
+                if present && !in_use.iter().any(|(id, _)| *id == feature.id) {
+                    in_use.push((feature.id.clone(), feature.required));
+                }
+            }
+        }
+        let optional: Vec<&str> = in_use
+            .iter()
+            .filter(|(_, r)| !r)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        assert!(!optional.is_empty(), "{name}: no optional feature in use");
+        let mut cases: Vec<Vec<&str>> = optional.iter().map(|f| vec![*f]).collect();
+        cases.push(optional.clone());
+        for dropped in cases {
+            let after = trim(name, &before, &drop(&dropped));
+            let input = Input::parse(vec![SourceFile::new(name, after.as_str())]);
+            assert!(
+                input.problems.is_empty(),
+                "{name} without {dropped:?}: {:?}",
+                input.problems
+            );
+            for workload in input
+                .workloads(&base)
+                .iter()
+                .filter(|w| !w.agents.profiles.is_empty())
+            {
+                for judgement in &workload.judgements {
+                    // The user changes only with --non-root.
+                    if matches!(
+                        judgement.privilege.kind,
+                        rampart_privileges::inventory::PrivilegeKind::RunAsRoot { .. }
+                    ) {
+                        continue;
+                    }
+                    if judgement.verdict == Verdict::Unexplained {
+                        // Only containers outside the agent keep unexplained privileges.
+                        assert!(
+                            judgement.profile.is_none() && judgement.privilege.container.is_some(),
+                            "{name} without {dropped:?}: {} stays unexplained",
+                            judgement.privilege.kind
+                        );
+                        continue;
+                    }
+                    assert!(
+                        judgement
+                            .features
+                            .iter()
+                            .any(|r| !dropped.contains(&r.feature.as_str())),
+                        "{name} without {dropped:?}: {} [{:?}] is only needed by dropped features",
+                        judgement.privilege.kind,
+                        judgement.privilege.container
+                    );
+                }
+            }
+        }
+    }
+}
