@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Builds rampart and scans the bundled agent manifests (examples/).
+# Builds rampart, scans the bundled agent manifests (examples/) and explains
+# each agent's privileges.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p rampart
 status=0
 ./target/release/rampart scan examples/ "$@" || status=$?
 echo
-echo "rampart exited with $status (0 clean, 1 findings, 2 input or usage errors)"
+echo "rampart scan exited with $status (0 clean, 1 findings, 2 input or usage errors)"
 [ "$status" -le 1 ]
+echo
+echo "== Why the agents hold their privileges (rampart explain examples/)"
+explained=0
+./target/release/rampart explain examples/ || explained=$?
+[ "$explained" -le 1 ]

@@ -182,7 +182,7 @@ pub struct ScanArgs {
 
     /// Privileges of recognised agents that a feature needs: `explained`
     /// reports them as notes that do not fail the scan; `strict` keeps them
-    /// as findings (with the explanation attached).
+    /// as findings (with the explanation attached); `off` does not explain.
     #[arg(long, value_enum, default_value_t = AgentPrivileges::Explained)]
     pub agent_privileges: AgentPrivileges,
 
@@ -286,8 +286,12 @@ pub enum RuleFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AgentPrivileges {
+    /// Explained privileges are notes that do not fail the scan.
     Explained,
+    /// Explained privileges stay findings, with their explanation.
     Strict,
+    /// No explanations (the knowledge base is not loaded).
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -191,10 +191,8 @@ fn check_object(
     } else {
         Vec::new()
     };
-    let held: Vec<HeldPrivilege> = match &options.agent_privileges {
-        Some(explainer) if object.pod_template.is_some() => explainer.privileges(object),
-        _ => Vec::new(),
-    };
+    // Computed on the first finding that concerns a privilege.
+    let held: std::cell::OnceCell<Vec<HeldPrivilege>> = std::cell::OnceCell::new();
     let emit = |rule: &'static RuleMeta,
                 pointer: String,
                 container: Option<String>,
@@ -205,13 +203,18 @@ fn check_object(
             report.suppressed += 1;
             return;
         }
-        let explanation = if held.is_empty() {
-            None
-        } else {
-            let relative = pointer
-                .strip_prefix(object.pointer.as_str())
-                .unwrap_or(&pointer);
-            explanation_for(&held, rule.code, relative, container.as_deref())
+        let explanation = match &options.agent_privileges {
+            Some(explainer)
+                if object.pod_template.is_some()
+                    && !crate::agent_privileges::privilege_kinds(rule.code).is_empty() =>
+            {
+                let held = held.get_or_init(|| explainer.privileges(object));
+                let relative = pointer
+                    .strip_prefix(object.pointer.as_str())
+                    .unwrap_or(&pointer);
+                explanation_for(held, rule.code, relative, container.as_deref())
+            }
+            _ => None,
         };
         let located = document.locate(&pointer);
         let range = field_range(file, located);

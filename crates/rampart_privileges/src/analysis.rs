@@ -8,6 +8,7 @@ use rampart_k8s::{K8sObject, extract_objects, join_pointer};
 use rampart_linter::rule::{ObjectContext, PodContext, RuleSettings};
 use rampart_source::{SourceFile, TextRange};
 use rampart_yaml::{Document, Limits, parse_stream};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -46,17 +47,28 @@ impl Input {
         let mut parsed = Vec::new();
         let mut rbac = RbacIndex::default();
         let mut accounts = HashMap::new();
-        for source in files {
-            let stream = parse_stream(source.text(), &Limits::default());
-            for error in &stream.errors {
-                problems.push(problem(&source, error.range, error.message.clone()));
-            }
-            let documents: Vec<Document> = stream
-                .documents
-                .into_iter()
-                .filter(|d| !d.is_empty)
-                .collect();
-            let values: Vec<Value> = documents.iter().map(|d| d.root.to_json()).collect();
+        // Parsing is per file, so in parallel; the indexes are built in order.
+        type Parsed = (SourceFile, Vec<InputProblem>, Vec<Document>, Vec<Value>);
+        let results: Vec<Parsed> = files
+            .into_par_iter()
+            .map(|source| {
+                let stream = parse_stream(source.text(), &Limits::default());
+                let problems = stream
+                    .errors
+                    .iter()
+                    .map(|error| problem(&source, error.range, error.message.clone()))
+                    .collect();
+                let documents: Vec<Document> = stream
+                    .documents
+                    .into_iter()
+                    .filter(|d| !d.is_empty)
+                    .collect();
+                let values: Vec<Value> = documents.iter().map(|d| d.root.to_json()).collect();
+                (source, problems, documents, values)
+            })
+            .collect();
+        for (source, file_problems, documents, values) in results {
+            problems.extend(file_problems);
             for value in &values {
                 for object in extract_objects(value).objects {
                     rbac.add(&object);
@@ -90,23 +102,27 @@ impl Input {
 
     /// Every workload (object with a pod) of the input, analysed.
     pub fn workloads<'a>(&'a self, base: &'a KnowledgeBase) -> Vec<Workload<'a>> {
-        let mut out = Vec::new();
-        for (file_index, file) in self.files.iter().enumerate() {
-            for (doc_index, value) in file.values.iter().enumerate() {
-                let document = &file.documents[doc_index];
-                for object in extract_objects(value).objects {
-                    if object.pod_template.is_none() {
-                        continue;
-                    }
-                    if let Some(workload) =
-                        self.analyse(file_index, doc_index, file, document, object, base)
-                    {
-                        out.push(workload);
+        self.files
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(file_index, file)| {
+                let mut out = Vec::new();
+                for (doc_index, value) in file.values.iter().enumerate() {
+                    let document = &file.documents[doc_index];
+                    for object in extract_objects(value).objects {
+                        if object.pod_template.is_none() {
+                            continue;
+                        }
+                        if let Some(workload) =
+                            self.analyse(file_index, doc_index, file, document, object, base)
+                        {
+                            out.push(workload);
+                        }
                     }
                 }
-            }
-        }
-        out
+                out
+            })
+            .collect()
     }
 
     fn analyse<'a>(
@@ -209,7 +225,7 @@ pub struct Workload<'a> {
     pub template: rampart_k8s::PodTemplate,
     pub value: &'a Value,
     pub agents: AgentMatch,
-    pub judgements: Vec<Judgement>,
+    pub judgements: Vec<Judgement<'a>>,
     pub rbac: Vec<RbacRight>,
     pub document: &'a Document,
     pub source: &'a SourceFile,

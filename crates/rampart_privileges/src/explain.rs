@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::inventory::{Privilege, PrivilegeKind, is_ancestor};
 use crate::knowledge::KnowledgeBase;
-use crate::profile::{Access, Evidence, Feature, NeedKind, Profile};
+use crate::profile::{Access, Disable, Evidence, Feature, NeedKind, Profile};
 
 /// Which profile each container of a pod belongs to.
 #[derive(Debug, Clone, Default)]
@@ -69,29 +69,43 @@ impl AgentMatch {
     }
 }
 
-/// A feature that needs a privilege.
+/// A feature that needs a privilege; the text is borrowed from the knowledge base.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reason {
-    pub profile: String,
-    pub feature: String,
-    pub title: String,
+pub struct Reason<'a> {
+    pub profile: &'a str,
+    pub feature: &'a str,
+    pub title: &'a str,
     pub evidence: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub why: Option<String>,
+    pub why: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub volume: Option<String>,
+    pub volume: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub breaks_without: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable: Option<String>,
+    pub breaks_without: Option<&'a str>,
+    #[serde(
+        serialize_with = "serialize_disable",
+        skip_serializing_if = "is_silent"
+    )]
+    pub disable: &'a Disable,
     /// The access the feature needs, for host paths.
     #[serde(skip)]
     pub access: Option<Access>,
-    /// The host path the feature needs, for host paths.
+    /// The host path the feature needs, when a parent directory is mounted.
     #[serde(skip)]
-    pub needed_path: Option<String>,
+    pub needed_path: Option<&'a str>,
     #[serde(skip)]
     pub evidence_level: Evidence,
+}
+
+fn serialize_disable<S: serde::Serializer>(
+    disable: &&Disable,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&disable.describe().unwrap_or_default())
+}
+
+fn is_silent(disable: &&Disable) -> bool {
+    disable.describe().is_none()
 }
 
 /// How a privilege is broader than what its features need.
@@ -126,12 +140,12 @@ pub enum Verdict {
 
 /// One privilege with its verdict.
 #[derive(Debug, Clone, Serialize)]
-pub struct Judgement {
+pub struct Judgement<'a> {
     #[serde(flatten)]
     pub privilege: Privilege,
     pub verdict: Verdict,
     /// The features that need it (empty when unexplained).
-    pub features: Vec<Reason>,
+    pub features: Vec<Reason<'a>>,
     pub broader: Vec<Broader>,
     /// What the privilege grants, whoever holds it.
     pub risk: &'static str,
@@ -141,12 +155,12 @@ pub struct Judgement {
 }
 
 /// Judges every privilege of a pod.
-pub fn judge(
+pub fn judge<'a>(
     pod: &PodContext<'_>,
     privileges: Vec<Privilege>,
     agents: &AgentMatch,
-    base: &KnowledgeBase,
-) -> Vec<Judgement> {
+    base: &'a KnowledgeBase,
+) -> Vec<Judgement<'a>> {
     let ptrace_containers: BTreeSet<String> = privileges
         .iter()
         .filter_map(|p| match (&p.kind, &p.container) {
@@ -191,7 +205,7 @@ pub fn judge(
             .iter()
             .any(|(c, kind)| c == container && satisfies(need, kind) == Some(None))
     };
-    let mut judgements: Vec<Judgement> = privileges
+    let mut judgements: Vec<Judgement<'a>> = privileges
         .into_iter()
         .map(|privilege| {
             let owner = match &privilege.container {
@@ -205,7 +219,7 @@ pub fn judge(
                 let foreign = privilege.container.is_some() && owner != Some(index);
                 for feature in &profile.features {
                     for need in &feature.needs {
-                        let Ok(kind) = need.kind() else { continue };
+                        let Some(kind) = need.resolved.as_ref() else { continue };
                         if foreign && need.containers.is_empty() {
                             continue;
                         }
@@ -216,7 +230,7 @@ pub fn judge(
                             if needed_path.is_some() && closer_mount(&privilege.container, &kind) {
                                 continue;
                             }
-                            features.push(reason(profile, feature, need, &kind, needed_path));
+                            features.push(reason(profile, feature, need, kind, needed_path));
                         }
                     }
                 }
@@ -332,7 +346,7 @@ fn container_applies(
 
 /// Whether the need covers the privilege; for host paths, the needed path
 /// that matched (to tell a whole-directory mount).
-fn satisfies(need: &NeedKind, privilege: &PrivilegeKind) -> Option<Option<String>> {
+fn satisfies<'n>(need: &'n NeedKind, privilege: &PrivilegeKind) -> Option<Option<&'n str>> {
     let plain = |ok: bool| ok.then_some(None);
     match (need, privilege) {
         (NeedKind::HostPid, PrivilegeKind::HostPid)
@@ -366,7 +380,7 @@ fn satisfies(need: &NeedKind, privilege: &PrivilegeKind) -> Option<Option<String
             paths
                 .iter()
                 .find(|p| is_ancestor(path, p))
-                .map(|p| Some(p.clone()))
+                .map(|p| Some(p.as_str()))
         }
         (NeedKind::RuntimeSocket { .. }, PrivilegeKind::HostPath { runtime_socket, .. }) => {
             plain(*runtime_socket)
@@ -378,26 +392,26 @@ fn satisfies(need: &NeedKind, privilege: &PrivilegeKind) -> Option<Option<String
     }
 }
 
-fn reason(
-    profile: &Profile,
-    feature: &Feature,
-    need: &crate::profile::Need,
-    kind: &NeedKind,
-    needed_path: Option<String>,
-) -> Reason {
+fn reason<'a>(
+    profile: &'a Profile,
+    feature: &'a Feature,
+    need: &'a crate::profile::Need,
+    kind: &'a NeedKind,
+    needed_path: Option<&'a str>,
+) -> Reason<'a> {
     let access = match kind {
         NeedKind::HostPath { access, .. } | NeedKind::RuntimeSocket { access } => Some(*access),
         _ => None,
     };
     Reason {
-        profile: profile.name.clone(),
-        feature: feature.id.clone(),
-        title: feature.title.clone(),
+        profile: &profile.name,
+        feature: &feature.id,
+        title: &feature.title,
         evidence: need.evidence.as_str(),
-        why: need.why.clone(),
-        volume: need.volume.clone(),
-        breaks_without: feature.breaks_without.clone(),
-        disable: feature.disable.describe(),
+        why: need.why.as_deref(),
+        volume: need.volume.as_deref(),
+        breaks_without: feature.breaks_without.as_deref(),
+        disable: &feature.disable,
         access,
         needed_path,
         evidence_level: need.evidence,
@@ -405,7 +419,7 @@ fn reason(
 }
 
 /// One reason per feature: the exact path match and the strongest access win.
-fn dedup_reasons(reasons: &mut Vec<Reason>) {
+fn dedup_reasons(reasons: &mut Vec<Reason<'_>>) {
     reasons.sort_by(|a, b| {
         (&a.profile, &a.feature)
             .cmp(&(&b.profile, &b.feature))
@@ -426,7 +440,7 @@ pub fn feature_needs(
     profile: usize,
 ) -> bool {
     feature.needs.iter().any(|need| {
-        need.kind().is_ok_and(|kind| {
+        need.resolved_kind().is_some_and(|kind| {
             container_applies(&need.containers, privilege, pod, agents, profile)
                 && satisfies(&kind, &privilege.kind).is_some()
         })
@@ -465,7 +479,7 @@ pub fn features_present(
     // A reason that certainly uses the privilege: settings on, or no settings.
     let active = |r: &Reason| {
         configured
-            .get(&(r.profile.as_str(), r.feature.as_str()))
+            .get(&(r.profile, r.feature))
             .is_none_or(|&(has, on)| !has || on)
     };
     let mut out = Vec::new();

@@ -2,6 +2,7 @@
 //! which replace built-ins of the same name.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rampart_source::SourceFile;
@@ -26,9 +27,19 @@ pub struct ProfileError {
 pub struct KnowledgeBase {
     profiles: Vec<Profile>,
     /// Every profile's image patterns in one set (pattern → profile), so
-    /// recognising a container is one match.
-    all_images: GlobSet,
-    owners: Vec<usize>,
+    /// recognising a container is one match; built on first use.
+    images: OnceLock<(GlobSet, Vec<usize>)>,
+    /// Identifies this set of profiles in the per-thread image cache.
+    generation: usize,
+}
+
+static GENERATIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+thread_local! {
+    /// image → profile, for the knowledge base of one generation: images
+    /// repeat across a scan, and matching allocates.
+    static IMAGE_CACHE: std::cell::RefCell<(usize, std::collections::HashMap<String, Option<usize>>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
 }
 
 impl KnowledgeBase {
@@ -99,18 +110,10 @@ impl KnowledgeBase {
                 continue;
             }
             profile.source = name.to_string();
-            let mut images = GlobSetBuilder::new();
-            for pattern in &profile.matcher.images {
-                if let Ok(glob) = GlobBuilder::new(pattern).literal_separator(false).build() {
-                    images.add(glob);
+            for feature in &mut profile.features {
+                for need in &mut feature.needs {
+                    need.resolved = need.kind().ok();
                 }
-            }
-            if images.build().is_err() {
-                errors.push(error_at(
-                    document.root.range,
-                    "cannot compile the image patterns".into(),
-                ));
-                continue;
             }
             if let Some(at) = self.profiles.iter().position(|p| p.name == profile.name) {
                 self.profiles[at] = profile;
@@ -118,7 +121,8 @@ impl KnowledgeBase {
                 self.profiles.push(profile);
             }
         }
-        self.index_images();
+        self.images = OnceLock::new();
+        self.generation = GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn profiles(&self) -> &[Profile] {
@@ -132,23 +136,47 @@ impl KnowledgeBase {
     /// The profile whose image patterns match `image` (tag and digest are
     /// ignored; Docker Hub names match with and without `docker.io/`).
     pub fn profile_for_image(&self, image: &str) -> Option<(usize, &Profile)> {
+        let cached = IMAGE_CACHE.with(|cache| {
+            let cache = cache.borrow();
+            (cache.0 == self.generation && self.generation != 0)
+                .then(|| cache.1.get(image).copied())
+                .flatten()
+        });
+        let index = match cached {
+            Some(index) => index,
+            None => {
+                let index = self.match_image(image);
+                IMAGE_CACHE.with(|cache| {
+                    let mut cache = cache.borrow_mut();
+                    if cache.0 != self.generation || cache.1.len() > 4096 {
+                        *cache = (self.generation, std::collections::HashMap::new());
+                    }
+                    cache.1.insert(image.to_string(), index);
+                });
+                index
+            }
+        };
+        index.map(|index| (index, &self.profiles[index]))
+    }
+
+    fn match_image(&self, image: &str) -> Option<usize> {
         let candidates = image_names(image);
+        let (set, owners) = self.images.get_or_init(|| self.index_images());
         let mut matches = Vec::new();
         candidates
             .iter()
             .flat_map(|name| {
-                self.all_images.matches_into(name, &mut matches);
+                set.matches_into(name, &mut matches);
                 matches
                     .iter()
-                    .filter_map(|&i| self.owners.get(i).copied())
+                    .filter_map(|&i| owners.get(i).copied())
                     .collect::<Vec<_>>()
             })
             .min()
-            .map(|index| (index, &self.profiles[index]))
     }
 
-    /// Rebuilds the combined image matcher after profiles change.
-    fn index_images(&mut self) {
+    /// The combined image matcher.
+    fn index_images(&self) -> (GlobSet, Vec<usize>) {
         let mut all = GlobSetBuilder::new();
         let mut owners = Vec::new();
         for (index, profile) in self.profiles.iter().enumerate() {
@@ -159,8 +187,7 @@ impl KnowledgeBase {
                 }
             }
         }
-        self.all_images = all.build().unwrap_or_else(|_| GlobSet::empty());
-        self.owners = owners;
+        (all.build().unwrap_or_else(|_| GlobSet::empty()), owners)
     }
 
     pub fn profile(&self, index: usize) -> &Profile {

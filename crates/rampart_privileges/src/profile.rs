@@ -146,7 +146,7 @@ pub struct Feature {
 }
 
 /// How to turn a feature off at its source.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Disable {
     /// Helm value, e.g. `datadog.logs.enabled: false`.
@@ -329,6 +329,9 @@ pub struct Need {
     /// Why the feature needs it, when more specific than the feature's description.
     #[serde(default)]
     pub why: Option<String>,
+    /// [`Need::kind`], resolved once when the profile is loaded.
+    #[serde(skip)]
+    pub resolved: Option<NeedKind>,
 }
 
 /// The privilege a [`Need`] names, checked.
@@ -351,6 +354,14 @@ pub enum NeedKind {
 }
 
 impl Need {
+    /// The privilege, as resolved at load time (or resolved now).
+    pub fn resolved_kind(&self) -> Option<std::borrow::Cow<'_, NeedKind>> {
+        match &self.resolved {
+            Some(kind) => Some(std::borrow::Cow::Borrowed(kind)),
+            None => self.kind().ok().map(std::borrow::Cow::Owned),
+        }
+    }
+
     /// The one privilege this need names, or why it is malformed.
     pub fn kind(&self) -> Result<NeedKind, String> {
         let mut kinds = Vec::new();

@@ -12,9 +12,9 @@ use crate::knowledge::KnowledgeBase;
 pub const EXPLAIN_JSON_VERSION: u32 = 1;
 
 #[derive(Debug, Serialize)]
-pub struct ExplainReport {
+pub struct ExplainReport<'a> {
     pub version: u32,
-    pub workloads: Vec<WorkloadReport>,
+    pub workloads: Vec<WorkloadReport<'a>>,
     pub errors: Vec<InputProblem>,
     pub summary: ExplainSummary,
 }
@@ -32,11 +32,11 @@ pub struct ExplainSummary {
 }
 
 #[derive(Debug, Serialize)]
-pub struct WorkloadReport {
+pub struct WorkloadReport<'a> {
     #[serde(flatten)]
     pub workload: WorkloadRef,
     pub agents: Vec<AgentReport>,
-    pub privileges: Vec<PrivilegeReport>,
+    pub privileges: Vec<PrivilegeReport<'a>>,
     pub rbac: Vec<RbacRight>,
     pub features: Vec<FeatureReport>,
 }
@@ -49,9 +49,9 @@ pub struct AgentReport {
 }
 
 #[derive(Debug, Serialize)]
-pub struct PrivilegeReport {
+pub struct PrivilegeReport<'a> {
     #[serde(flatten)]
-    pub judgement: Judgement,
+    pub judgement: Judgement<'a>,
     pub line: usize,
     pub column: usize,
 }
@@ -68,11 +68,11 @@ pub struct FeatureReport {
 }
 
 /// Builds the report of analysed workloads.
-pub fn build(
-    workloads: Vec<Workload<'_>>,
+pub fn build<'a>(
+    workloads: Vec<Workload<'a>>,
     errors: Vec<InputProblem>,
-    base: &KnowledgeBase,
-) -> ExplainReport {
+    base: &'a KnowledgeBase,
+) -> ExplainReport<'a> {
     let mut summary = ExplainSummary::default();
     let mut reports = Vec::new();
     for workload in workloads {
@@ -118,11 +118,17 @@ pub fn build(
                 }
             })
             .collect();
-        let privileges: Vec<PrivilegeReport> = workload
+        let positions: Vec<(usize, usize)> = workload
             .judgements
             .iter()
-            .map(|judgement| {
-                let (line, column) = workload.position_of(&judgement.privilege.pointer);
+            .map(|j| workload.position_of(&j.privilege.pointer))
+            .collect();
+        let mut workload = workload;
+        let judgements = std::mem::take(&mut workload.judgements);
+        let privileges: Vec<PrivilegeReport> = judgements
+            .into_iter()
+            .zip(positions)
+            .map(|(judgement, (line, column))| {
                 summary.privileges += 1;
                 match judgement.verdict {
                     Verdict::Explained => summary.explained += 1,
@@ -132,17 +138,17 @@ pub fn build(
                     summary.broader += 1;
                 }
                 PrivilegeReport {
-                    judgement: judgement.clone(),
+                    judgement,
                     line,
                     column,
                 }
             })
             .collect();
         reports.push(WorkloadReport {
-            workload: workload.reference.clone(),
+            workload: workload.reference,
             agents,
             privileges,
-            rbac: workload.rbac.clone(),
+            rbac: workload.rbac,
             features,
         });
     }
@@ -155,7 +161,7 @@ pub fn build(
 }
 
 /// The text view: per workload, each privilege with its verdict and reasons.
-pub fn text(report: &ExplainReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn text(report: &ExplainReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     for workload in &report.workloads {
         let w = &workload.workload;
         let name = match &w.namespace {
@@ -207,8 +213,8 @@ pub fn text(report: &ExplainReport, out: &mut dyn Write) -> io::Result<()> {
                 if let Some(why) = &reason.why {
                     writeln!(out, "        why: {}", one_line(why))?;
                 }
-                if let Some(disable) = &reason.disable {
-                    writeln!(out, "        turn off: {}", one_line(disable))?;
+                if let Some(disable) = reason.disable.describe() {
+                    writeln!(out, "        turn off: {}", one_line(&disable))?;
                 }
             }
             if j.verdict == Verdict::Unexplained {

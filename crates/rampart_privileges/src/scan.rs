@@ -60,8 +60,8 @@ impl PrivilegeExplainer for KnowledgeExplainer {
                     let mut features: Vec<String> = Vec::new();
                     let mut parts: Vec<String> = Vec::new();
                     for reason in &judgement.features {
-                        if !features.contains(&reason.feature) {
-                            features.push(reason.feature.clone());
+                        if !features.iter().any(|f| f == reason.feature) {
+                            features.push(reason.feature.to_string());
                             parts.push(format!("{} ({})", reason.feature, reason.title));
                         }
                     }
@@ -69,7 +69,7 @@ impl PrivilegeExplainer for KnowledgeExplainer {
                         profile: judgement
                             .features
                             .first()
-                            .map(|r| r.profile.clone())
+                            .map(|r| r.profile.to_string())
                             .unwrap_or_default(),
                         features,
                         text: format!("needed by {}", parts.join(", ")),

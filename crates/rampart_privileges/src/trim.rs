@@ -348,7 +348,7 @@ fn plan_pod(
                         "read-only is enough for {}",
                         kept_reasons
                             .iter()
-                            .map(|r| r.feature.as_str())
+                            .map(|r| r.feature)
                             .collect::<BTreeSet<_>>()
                             .into_iter()
                             .collect::<Vec<_>>()
@@ -390,11 +390,7 @@ fn plan_pod(
         let why = if judgement.verdict == Verdict::Unexplained {
             "no known feature needs it".to_string()
         } else {
-            let dropped: BTreeSet<&str> = judgement
-                .features
-                .iter()
-                .map(|r| r.feature.as_str())
-                .collect();
+            let dropped: BTreeSet<&str> = judgement.features.iter().map(|r| r.feature).collect();
             format!(
                 "only {} need{} it",
                 dropped.iter().copied().collect::<Vec<_>>().join(", "),

@@ -51,7 +51,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         settings: RuleSettings { allowed_registries },
         config: Arc::clone(&config),
         inline_ignores: !args.no_inline_ignores,
-        agent_privileges: if args.pss_only {
+        agent_privileges: if args.pss_only || args.agent_privileges == AgentPrivileges::Off {
             None
         } else {
             let base = super::explain::load_knowledge(&args.profiles)?;
