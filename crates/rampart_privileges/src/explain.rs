@@ -226,8 +226,8 @@ pub fn judge<'a>(
                         if !container_applies(&need.containers, &privilege, pod, agents, index) {
                             continue;
                         }
-                        if let Some(needed_path) = satisfies(&kind, &privilege.kind) {
-                            if needed_path.is_some() && closer_mount(&privilege.container, &kind) {
+                        if let Some(needed_path) = satisfies(kind, &privilege.kind) {
+                            if needed_path.is_some() && closer_mount(&privilege.container, kind) {
                                 continue;
                             }
                             features.push(reason(profile, feature, need, kind, needed_path));
@@ -258,7 +258,7 @@ pub fn judge<'a>(
                         // Whole directory: every reason needs a path strictly inside this one.
                         let inner: Vec<&str> = features
                             .iter()
-                            .filter_map(|r| r.needed_path.as_deref())
+                            .filter_map(|r| r.needed_path)
                             .collect();
                         if inner.len() == features.len()
                             && inner.iter().all(|needed| is_ancestor(path, needed))

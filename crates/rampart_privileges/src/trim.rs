@@ -286,7 +286,7 @@ fn plan_pod(
             && (j
                 .features
                 .iter()
-                .any(|r| kept_feature(&r.profile, &r.feature))
+                .any(|r| kept_feature(r.profile, r.feature))
                 || (j.verdict == Verdict::Unexplained && request.keep_unexplained))
     });
     let mut removed_mounts: BTreeSet<String> = BTreeSet::new();
@@ -326,7 +326,7 @@ fn plan_pod(
         let kept_reasons: Vec<_> = judgement
             .features
             .iter()
-            .filter(|r| kept_feature(&r.profile, &r.feature))
+            .filter(|r| kept_feature(r.profile, r.feature))
             .collect();
         if !kept_reasons.is_empty() {
             let needs_write = kept_reasons
