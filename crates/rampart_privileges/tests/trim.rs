@@ -226,7 +226,7 @@ fn trimmed_datakit_holds_only_what_kept_features_need() {
             judgement
                 .features
                 .iter()
-                .any(|r| !dropped.contains(&r.feature.as_str())),
+                .any(|r| !dropped.contains(&r.feature)),
             "{} is only needed by dropped features",
             judgement.privilege.kind
         );
@@ -435,7 +435,7 @@ fn every_single_drop_rescans_with_only_kept_features() {
                         judgement
                             .features
                             .iter()
-                            .any(|r| !dropped.contains(&r.feature.as_str())),
+                            .any(|r| !dropped.contains(&r.feature)),
                         "{name} without {dropped:?}: {} [{:?}] is only needed by dropped features",
                         judgement.privilege.kind,
                         judgement.privilege.container
