@@ -92,6 +92,7 @@ impl Input {
                 values,
             });
         }
+        rbac.finish();
         Self {
             files: parsed,
             problems,
@@ -296,6 +297,10 @@ struct RbacIndex {
     /// (namespace or "" for cluster roles, kind, name) → rules.
     roles: HashMap<(String, String, String), Vec<Value>>,
     bindings: Vec<Binding>,
+    /// Set by `finish`: (namespace, service account) → binding indexes, and
+    /// the rights each binding grants.
+    by_account: HashMap<(String, String), Vec<usize>>,
+    rights: Vec<Vec<RbacRight>>,
 }
 
 struct Binding {
@@ -371,16 +376,35 @@ impl RbacIndex {
         }
     }
 
-    fn rights_of(&self, namespace: &str, account: &str) -> Vec<RbacRight> {
-        let mut out = Vec::new();
-        for binding in &self.bindings {
-            if !binding
-                .accounts
-                .iter()
-                .any(|(ns, name)| ns == namespace && name == account)
-            {
-                continue;
+    /// Indexes the bindings by service account and resolves their rules once.
+    fn finish(&mut self) {
+        let mut by_account: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (index, binding) in self.bindings.iter().enumerate() {
+            for account in &binding.accounts {
+                let slot = by_account.entry(account.clone()).or_default();
+                if !slot.contains(&index) {
+                    slot.push(index);
+                }
             }
+        }
+        self.rights = self.bindings.iter().map(|b| self.binding_rights(b)).collect();
+        self.by_account = by_account;
+    }
+
+    fn rights_of(&self, namespace: &str, account: &str) -> Vec<RbacRight> {
+        self.by_account
+            .get(&(namespace.to_string(), account.to_string()))
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.rights.get(i))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    fn binding_rights(&self, binding: &Binding) -> Vec<RbacRight> {
+        let mut out = Vec::new();
+        {
             let key = if binding.role_kind == "ClusterRole" {
                 (
                     String::new(),
@@ -411,7 +435,7 @@ impl RbacIndex {
                     resource_names: Vec::new(),
                     risk: None,
                 });
-                continue;
+                return out;
             };
             for rule in rules {
                 let list = |field: &str| -> Vec<String> {
