@@ -387,7 +387,11 @@ impl RbacIndex {
                 }
             }
         }
-        self.rights = self.bindings.iter().map(|b| self.binding_rights(b)).collect();
+        self.rights = self
+            .bindings
+            .iter()
+            .map(|b| self.binding_rights(b))
+            .collect();
         self.by_account = by_account;
     }
 
