@@ -6,11 +6,32 @@ use std::sync::Arc;
 use rampart_diagnostics::AgentExplanation;
 use rampart_k8s::K8sObject;
 
+/// What a privilege is, with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrivilegeValue {
+    HostPid,
+    HostIpc,
+    HostNetwork,
+    HostPort { port: i64, protocol: String },
+    Privileged,
+    Capability(String),
+    HostPath { path: String, read_only: bool },
+    UnusedVolume { path: String },
+    RunAsRoot,
+    WritableRootFilesystem,
+    SeccompUnconfined,
+    AppArmorUnconfined,
+    ServiceAccountToken,
+}
+
 /// One privilege of an object, explained or not.
 #[derive(Debug, Clone)]
 pub struct HeldPrivilege {
     /// Kind name, as in `rampart explain`: `hostPID`, `hostPath`, `capability`, ...
     pub kind: &'static str,
+    pub value: PrivilegeValue,
+    /// The (profile, feature) pairs that need it.
+    pub features: Vec<(String, String)>,
     /// The container holding it; `None` for the pod.
     pub container: Option<String>,
     /// Object-relative JSON pointers of the fields that grant it.
@@ -33,7 +54,7 @@ pub fn privilege_kinds(code: &str) -> &'static [&'static str] {
     match code {
         "PSB001" => &["hostPID", "hostIPC", "hostNetwork"],
         "PSB002" => &["privileged"],
-        "PSB003" | "WL001" => &["capability"],
+        "PSB003" | "PSR005" | "WL001" => &["capability"],
         "PSB004" | "PSR001" | "WL002" | "WL003" | "WL004" => &["hostPath"],
         "PSB005" | "WL005" => &["hostPort"],
         "PSB006" => &["appArmorUnconfined"],
@@ -45,17 +66,17 @@ pub fn privilege_kinds(code: &str) -> &'static [&'static str] {
     }
 }
 
-/// The explanation of a finding at `pointer` (object-relative) by rule
-/// `code`: present when every privilege it is about is explained.
-pub fn explanation_for(
-    held: &[HeldPrivilege],
+/// The privileges a finding of rule `code` at `pointer` (object-relative)
+/// about `container` concerns.
+pub fn related_privileges<'h>(
+    held: &'h [HeldPrivilege],
     code: &str,
     pointer: &str,
     container: Option<&str>,
-) -> Option<Arc<AgentExplanation>> {
+) -> Vec<&'h HeldPrivilege> {
     let kinds = privilege_kinds(code);
     if kinds.is_empty() {
-        return None;
+        return Vec::new();
     }
     let related = |p: &str| {
         p == pointer
@@ -65,15 +86,25 @@ pub fn explanation_for(
             || p.strip_prefix(pointer)
                 .is_some_and(|rest| rest.starts_with('/'))
     };
-    let matching: Vec<&HeldPrivilege> = held
-        .iter()
+    held.iter()
         .filter(|h| kinds.contains(&h.kind))
         .filter(|h| match (container, h.container.as_deref()) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         })
         .filter(|h| h.pointers.iter().any(|p| related(p)))
-        .collect();
+        .collect()
+}
+
+/// The explanation of a finding at `pointer` (object-relative) by rule
+/// `code`: present when every privilege it is about is explained.
+pub fn explanation_for(
+    held: &[HeldPrivilege],
+    code: &str,
+    pointer: &str,
+    container: Option<&str>,
+) -> Option<Arc<AgentExplanation>> {
+    let matching = related_privileges(held, code, pointer, container);
     if code == "WL004" && matching.iter().any(|h| h.write_not_needed) {
         return None;
     }

@@ -13,7 +13,10 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use crate::agent_privileges::{HeldPrivilege, PrivilegeExplainer, explanation_for};
+use crate::agent_privileges::{
+    HeldPrivilege, PrivilegeExplainer, explanation_for, related_privileges,
+};
+use crate::exceptions::{self, PodScope};
 use crate::exemptions::{Config, InlineIgnore, Subject, inline_ignores, names_rule};
 use crate::facts::{ObjectFacts, facts_of};
 use crate::registry::RuleMeta;
@@ -212,6 +215,23 @@ fn check_object(
                 let relative = pointer
                     .strip_prefix(object.pointer.as_str())
                     .unwrap_or(&pointer);
+                if !options.config.exceptions.is_empty()
+                    && let Some((_, spec)) = object.pod_parts()
+                {
+                    let related =
+                        related_privileges(held, rule.code, relative, container.as_deref());
+                    let scope = PodScope::of(object.namespace, spec);
+                    if exceptions::covered(
+                        &options.config.exceptions,
+                        rule,
+                        &related,
+                        &scope,
+                        options.today,
+                    ) {
+                        report.suppressed += 1;
+                        return;
+                    }
+                }
                 explanation_for(held, rule.code, relative, container.as_deref())
             }
             _ => None,

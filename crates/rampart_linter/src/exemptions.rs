@@ -62,6 +62,8 @@ pub struct Config {
     /// The file it came from (None: no config).
     pub file: Option<PathBuf>,
     pub exemptions: Vec<Exemption>,
+    /// Scoped privilege exceptions.
+    pub exceptions: Vec<crate::exceptions::PrivilegeException>,
     /// Rules switched off everywhere, by code or name.
     pub ignore: Vec<String>,
     pub allowed_registries: Vec<String>,
@@ -156,6 +158,17 @@ impl Config {
                         errors.push(error_at(file, entry.value.range.start, "`exemptions` must be a list"));
                     }
                 }
+                "exceptions" => {
+                    for item in entry.value.as_seq().unwrap_or(&[]) {
+                        match crate::exceptions::parse_exception(file, item) {
+                            Ok(exception) => config.exceptions.push(exception),
+                            Err(error) => errors.push(error),
+                        }
+                    }
+                    if entry.value.as_seq().is_none() && !entry.value.is_null() {
+                        errors.push(error_at(file, entry.value.range.start, "`exceptions` must be a list"));
+                    }
+                }
                 "ignore" => config.ignore = strings(file, &entry.value, &mut errors),
                 "allowed_registries" => {
                     config.allowed_registries = strings(file, &entry.value, &mut errors)
@@ -165,7 +178,7 @@ impl Config {
                     file,
                     entry.key.range.start,
                     &format!(
-                        "unknown config key `{other}` (expected exemptions, ignore, allowed_registries, fix)"
+                        "unknown config key `{other}` (expected exemptions, exceptions, ignore, allowed_registries, fix)"
                     ),
                 )),
             }
@@ -350,7 +363,11 @@ fn parse_fix(
     out
 }
 
-fn strings(file: &SourceFile, node: &Node, errors: &mut Vec<ConfigError>) -> Vec<String> {
+pub(crate) fn strings(
+    file: &SourceFile,
+    node: &Node,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<String> {
     if let Some(single) = node.as_str() {
         return vec![single.to_string()];
     }
@@ -374,7 +391,7 @@ fn strings(file: &SourceFile, node: &Node, errors: &mut Vec<ConfigError>) -> Vec
         .collect()
 }
 
-fn error_at(file: &SourceFile, offset: usize, message: &str) -> ConfigError {
+pub(crate) fn error_at(file: &SourceFile, offset: usize, message: &str) -> ConfigError {
     let position = file.position(offset);
     ConfigError {
         file: file.name().to_string(),

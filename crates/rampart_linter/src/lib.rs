@@ -4,6 +4,7 @@ pub mod agent_privileges;
 pub mod checker;
 pub mod cluster;
 pub mod cluster_rbac;
+pub mod exceptions;
 pub mod exemptions;
 pub mod facts;
 pub mod fix;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rampart_diagnostics::AgentExplanation;
 use rampart_k8s::K8sObject;
-use rampart_linter::agent_privileges::{HeldPrivilege, PrivilegeExplainer};
+use rampart_linter::agent_privileges::{HeldPrivilege, PrivilegeExplainer, PrivilegeValue};
 use rampart_linter::rule::{ObjectContext, RuleSettings};
 use serde_json::Value;
 
@@ -13,17 +13,34 @@ use crate::explain::{AgentMatch, BroaderKind, Verdict, judge};
 use crate::inventory::{PrivilegeKind, inventory};
 use crate::knowledge::KnowledgeBase;
 
-/// Explains agent privileges for `rampart scan`.
+/// How the scan uses explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainMode {
+    /// Explained privileges are notes that do not fail the scan.
+    Notes,
+    /// Explained privileges stay findings, with their explanation.
+    Strict,
+    /// No explanations: privileges are still listed, for exceptions.
+    Off,
+}
+
+/// Explains agent privileges for `rampart scan`, and lists the privileges of
+/// every pod for the privilege exceptions of the config file.
 #[derive(Debug)]
 pub struct KnowledgeExplainer {
     base: Arc<KnowledgeBase>,
-    /// `--agent-privileges strict`: explained privileges still fail the scan.
-    strict: bool,
+    mode: ExplainMode,
+    /// List the privileges of pods no profile recognises too (exceptions need them).
+    all_pods: bool,
 }
 
 impl KnowledgeExplainer {
-    pub fn new(base: Arc<KnowledgeBase>, strict: bool) -> Self {
-        Self { base, strict }
+    pub fn new(base: Arc<KnowledgeBase>, mode: ExplainMode, all_pods: bool) -> Self {
+        Self {
+            base,
+            mode,
+            all_pods,
+        }
     }
 }
 
@@ -35,7 +52,7 @@ impl PrivilegeExplainer for KnowledgeExplainer {
             return Vec::new();
         };
         let agents = AgentMatch::of(pod, &self.base);
-        if agents.profiles.is_empty() {
+        if agents.profiles.is_empty() && !self.all_pods {
             return Vec::new();
         }
         let volume_pointer = |name: &str| {
@@ -56,7 +73,9 @@ impl PrivilegeExplainer for KnowledgeExplainer {
                 {
                     pointers.push(pointer);
                 }
-                let explanation = (judgement.verdict == Verdict::Explained).then(|| {
+                let explained =
+                    judgement.verdict == Verdict::Explained && self.mode != ExplainMode::Off;
+                let explanation = explained.then(|| {
                     let mut features: Vec<String> = Vec::new();
                     let mut parts: Vec<String> = Vec::new();
                     for reason in &judgement.features {
@@ -73,11 +92,17 @@ impl PrivilegeExplainer for KnowledgeExplainer {
                             .unwrap_or_default(),
                         features,
                         text: format!("needed by {}", parts.join(", ")),
-                        note: !self.strict,
+                        note: self.mode == ExplainMode::Notes,
                     })
                 });
                 HeldPrivilege {
                     kind: judgement.privilege.kind.name(),
+                    value: value_of(&judgement.privilege.kind),
+                    features: judgement
+                        .features
+                        .iter()
+                        .map(|r| (r.profile.to_string(), r.feature.to_string()))
+                        .collect(),
                     container: judgement.privilege.container.clone(),
                     pointers,
                     explanation,
@@ -88,5 +113,33 @@ impl PrivilegeExplainer for KnowledgeExplainer {
                 }
             })
             .collect()
+    }
+}
+
+fn value_of(kind: &PrivilegeKind) -> PrivilegeValue {
+    match kind {
+        PrivilegeKind::HostPid => PrivilegeValue::HostPid,
+        PrivilegeKind::HostIpc => PrivilegeValue::HostIpc,
+        PrivilegeKind::HostNetwork => PrivilegeValue::HostNetwork,
+        PrivilegeKind::HostPort { port, protocol, .. } => PrivilegeValue::HostPort {
+            port: *port,
+            protocol: protocol.clone(),
+        },
+        PrivilegeKind::Privileged => PrivilegeValue::Privileged,
+        PrivilegeKind::Capability { name } => PrivilegeValue::Capability(name.clone()),
+        PrivilegeKind::HostPath {
+            path, read_only, ..
+        } => PrivilegeValue::HostPath {
+            path: path.clone(),
+            read_only: *read_only,
+        },
+        PrivilegeKind::UnusedHostPathVolume { path, .. } => {
+            PrivilegeValue::UnusedVolume { path: path.clone() }
+        }
+        PrivilegeKind::RunAsRoot { .. } => PrivilegeValue::RunAsRoot,
+        PrivilegeKind::WritableRootFilesystem => PrivilegeValue::WritableRootFilesystem,
+        PrivilegeKind::SeccompUnconfined => PrivilegeValue::SeccompUnconfined,
+        PrivilegeKind::AppArmorUnconfined => PrivilegeValue::AppArmorUnconfined,
+        PrivilegeKind::ServiceAccountToken => PrivilegeValue::ServiceAccountToken,
     }
 }

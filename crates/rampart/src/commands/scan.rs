@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rampart_privileges::scan::KnowledgeExplainer;
+use rampart_privileges::scan::{ExplainMode, KnowledgeExplainer};
 
 use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, render};
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
@@ -51,14 +51,27 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         settings: RuleSettings { allowed_registries },
         config: Arc::clone(&config),
         inline_ignores: !args.no_inline_ignores,
-        agent_privileges: if args.pss_only || args.agent_privileges == AgentPrivileges::Off {
-            None
-        } else {
-            let base = super::explain::load_knowledge(&args.profiles)?;
-            Some(Arc::new(KnowledgeExplainer::new(
-                Arc::new(base),
-                args.agent_privileges == AgentPrivileges::Strict,
-            )))
+        agent_privileges: {
+            let mode = match args.agent_privileges {
+                AgentPrivileges::Explained => ExplainMode::Notes,
+                AgentPrivileges::Strict => ExplainMode::Strict,
+                AgentPrivileges::Off => ExplainMode::Off,
+            };
+            let exceptions = !config.exceptions.is_empty();
+            if !exceptions && (args.pss_only || mode == ExplainMode::Off) {
+                None
+            } else {
+                let base = super::explain::load_knowledge(&args.profiles)?;
+                Some(Arc::new(KnowledgeExplainer::new(
+                    Arc::new(base),
+                    if args.pss_only {
+                        ExplainMode::Off
+                    } else {
+                        mode
+                    },
+                    exceptions,
+                )))
+            }
         },
         ..CheckOptions::default()
     };
@@ -335,6 +348,14 @@ fn exemption_statuses(config: &Config, today: jiff::civil::Date) -> Vec<Exemptio
             matched: e.matched(),
             expired: e.is_expired(today),
         })
+        .chain(config.exceptions.iter().map(|e| ExemptionStatus {
+            file: file.clone(),
+            line: e.line,
+            rules: e.describe(),
+            reason: e.reason.clone(),
+            matched: e.matched(),
+            expired: e.is_expired(today),
+        }))
         .collect()
 }
 
