@@ -316,3 +316,53 @@ fn notes_alone_do_not_fail_the_scan() {
     strict.extend(["--agent-privileges", "strict"]);
     assert_eq!(rampart(&strict, None, &dir).status.code(), Some(1));
 }
+
+#[test]
+fn privilege_exceptions_are_reported_with_their_matches() {
+    let dir = temp_dir("exceptions");
+    std::fs::copy(repo().join(DATAKIT), dir.join("datakit.yaml")).unwrap();
+    std::fs::write(
+        dir.join("rampart.yaml"),
+        "exceptions:\n  - reason: DataKit eBPF tracing\n    namespaces: [datakit]\n    containers: [datakit]\n    privileges:\n      - privileged: true\n  - reason: stale\n    namespaces: [elsewhere]\n    privileges:\n      - hostPID: true\n",
+    )
+    .unwrap();
+    let out = rampart(
+        &[
+            "scan",
+            "datakit.yaml",
+            "--format",
+            "json",
+            "--agent-privileges",
+            "off",
+        ],
+        None,
+        &dir,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        !findings.iter().any(|f| f["rule"] == "PSB002"),
+        "privileged is excepted"
+    );
+    assert!(report["summary"]["suppressed"].as_u64().unwrap() >= 1);
+    let exemptions = report["exemptions"].as_array().unwrap();
+    assert_eq!(
+        exemptions[0]["rules"],
+        serde_json::json!(["privilege:privileged"])
+    );
+    assert!(exemptions[0]["matched"].as_u64().unwrap() >= 1);
+    assert_eq!(exemptions[1]["matched"], 0);
+
+    std::fs::write(
+        dir.join("rampart.yaml"),
+        "exceptions:\n  - reason: x\n    privileges:\n      - hostPath: relative/path\n",
+    )
+    .unwrap();
+    let out = rampart(&["scan", "datakit.yaml"], None, &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("rampart.yaml:4:9"),
+        "{}",
+        text(&out.stderr)
+    );
+}
