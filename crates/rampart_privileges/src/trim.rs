@@ -202,16 +202,15 @@ fn plan_pod(
             })
         })
         .collect();
-    let is_kept = |profile: &Profile, id: &str, _request: &TrimRequest| {
-        kept_ids.contains(&(profile.name.clone(), id.to_string()))
-    };
+    let is_kept =
+        |profile: &Profile, id: &str| kept_ids.contains(&(profile.name.clone(), id.to_string()));
     let kept_feature = |profile_name: &str, id: &str| {
         kept_ids.contains(&(profile_name.to_string(), id.to_string()))
     };
     for (profile_index, feature_index, present) in features_present(workload, base) {
         let profile = base.profile(profile_index);
         let feature = &profile.features[feature_index];
-        if is_kept(profile, &feature.id, request) {
+        if is_kept(profile, &feature.id) {
             if present {
                 trim.kept.push(feature_ref(profile, &feature.id));
             }
@@ -254,7 +253,7 @@ fn plan_pod(
             continue;
         };
         // The container stays while a feature it exists for is kept.
-        let stays = role.features.iter().any(|f| is_kept(profile, f, request));
+        let stays = role.features.iter().any(|f| is_kept(profile, f));
         if role.features.is_empty() || stays {
             continue;
         }
@@ -522,7 +521,7 @@ fn plan_pod(
     for &profile_index in &agents.profiles {
         let profile = base.profile(profile_index);
         for feature in &profile.features {
-            if is_kept(profile, &feature.id, request) {
+            if is_kept(profile, &feature.id) {
                 continue;
             }
             for item in &feature.config {
