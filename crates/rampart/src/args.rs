@@ -33,6 +33,64 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write the least-privilege manifest of an agent for the features kept.
     Trim(TrimArgs),
+    /// Serve the admission webhook (AdmissionReview v1 over HTTPS).
+    Webhook(WebhookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookArgs {
+    /// PEM certificate (chain) file; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+
+    /// PEM private key file; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+
+    /// `enforce` denies violating Pods (workloads get warnings), `warn`
+    /// answers with warnings, `audit` with audit annotations.
+    #[arg(long, value_enum, default_value_t = WebhookMode::Enforce)]
+    pub mode: WebhookMode,
+
+    /// Pod Security Standards level pods are judged against.
+    #[arg(long, default_value = "restricted", value_parser = parse_level)]
+    pub pss_level: Level,
+
+    /// Pod Security Standards policy version: `latest` or `v1.N`.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub pss_version: PolicyVersion,
+
+    /// Also judge the posture rules (by default only the Pod Security checks).
+    #[arg(long)]
+    pub posture_rules: bool,
+
+    /// Config file with exemptions and privilege exceptions (default: none).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More agent profiles, for `agent` exceptions.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Vec<PathBuf>,
+
+    /// Reviews judged at once; more wait.
+    #[arg(long, default_value_t = 64)]
+    pub max_concurrency: usize,
+
+    /// Per-request budget in milliseconds (keep it below the webhook
+    /// configuration's timeoutSeconds).
+    #[arg(long, default_value_t = 8000)]
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WebhookMode {
+    Enforce,
+    Warn,
+    Audit,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rule::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Trim(args) => commands::trim::run(&args),
+        Command::Webhook(args) => commands::webhook::run(&args),
     };
     match result {
         Ok(code) => code,

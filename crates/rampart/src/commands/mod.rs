@@ -3,3 +3,4 @@ pub mod fix;
 pub mod rule;
 pub mod scan;
 pub mod trim;
+pub mod webhook;

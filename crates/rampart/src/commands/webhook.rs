@@ -1,0 +1,74 @@
+//! `rampart webhook`: the admission webhook over HTTPS.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rampart_diagnostics::Severity;
+use rampart_linter::checker::CheckOptions;
+use rampart_linter::exemptions::Config;
+use rampart_privileges::scan::{ExplainMode, KnowledgeExplainer};
+use rampart_webhook::server::{Metrics, ServerConfig, serve};
+use rampart_webhook::{Engine, Mode};
+
+use crate::args::{WebhookArgs, WebhookMode};
+
+pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
+    let config = match &args.config {
+        Some(path) => Config::load(path).map_err(|errors| {
+            for error in &errors {
+                eprintln!("error: {error}");
+            }
+            anyhow::anyhow!("{} problem(s) in {}", errors.len(), path.display())
+        })?,
+        None => Config::default(),
+    };
+    let exceptions = !config.exceptions.is_empty();
+    let agent_privileges = if exceptions {
+        let base = super::explain::load_knowledge(&args.profiles)?;
+        Some(Arc::new(KnowledgeExplainer::new(
+            Arc::new(base),
+            ExplainMode::Off,
+            true,
+        ))
+            as Arc<
+                dyn rampart_linter::agent_privileges::PrivilegeExplainer,
+            >)
+    } else {
+        None
+    };
+    let options = CheckOptions {
+        pss_level: args.pss_level,
+        pss_version: args.pss_version,
+        posture_rules: args.posture_rules,
+        config: Arc::new(config),
+        agent_privileges,
+        ..CheckOptions::default()
+    };
+    let engine = Arc::new(Engine {
+        options: Arc::new(options),
+        mode: match args.mode {
+            WebhookMode::Enforce => Mode::Enforce,
+            WebhookMode::Warn => Mode::Warn,
+            WebhookMode::Audit => Mode::Audit,
+        },
+        min_severity: Severity::Info,
+    });
+    let server = ServerConfig {
+        listen: args.listen,
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        max_concurrency: args.max_concurrency,
+        timeout: Duration::from_millis(args.timeout_ms),
+        reload_interval: Duration::from_secs(10),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime
+        .block_on(serve(server, engine, Arc::new(Metrics::default())))
+        .context("the webhook stopped")?;
+    Ok(ExitCode::SUCCESS)
+}
