@@ -134,7 +134,7 @@ fn security_statement(profile: &rampart_privileges::profile::Profile) -> String 
     let mut page = String::from(GENERATED);
     page.push_str("# rampart's privileges\n\n");
     page.push_str(
-        "rampart asks you to justify every privilege your node agents hold, so here is the justification for its own. This page is generated from rampart's own profile ([`profiles/rampart.yaml`](../profiles/rampart.yaml)), the same knowledge base `rampart explain` uses. rampart's manifests (the webhook Deployment and the sensor DaemonSet, under `deploy/` when they ship) must pass `rampart scan` and hold no privilege this profile does not explain.\n\n",
+        "rampart asks you to justify every privilege your node agents hold, so here is the justification for its own. This page is generated from rampart's own profile ([`profiles/rampart.yaml`](../profiles/rampart.yaml)), the same knowledge base `rampart explain` uses. rampart's manifests under [`deploy/`](../deploy) (today the webhook; the sensor DaemonSet when it ships) pass `rampart scan` at the restricted level with every rule and hold no privilege this profile does not explain; the test suite checks both (`crates/rampart/tests/own_deployments.rs`).\n\n",
     );
     for feature in &profile.features {
         let _ = writeln!(page, "## {} (`{}`)\n", feature.title, feature.id);
