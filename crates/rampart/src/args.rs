@@ -52,7 +52,9 @@ pub struct WebhookArgs {
     pub listen: std::net::SocketAddr,
 
     /// `enforce` denies violating Pods (workloads get warnings), `warn`
-    /// answers with warnings, `audit` with audit annotations.
+    /// answers with warnings, `audit` with audit annotations. The config's
+    /// `admission:` section, when present, sets the modes and levels instead
+    /// (by default and per namespace).
     #[arg(long, value_enum, default_value_t = WebhookMode::Enforce)]
     pub mode: WebhookMode,
 
@@ -68,7 +70,8 @@ pub struct WebhookArgs {
     #[arg(long)]
     pub posture_rules: bool,
 
-    /// Config file with exemptions and privilege exceptions (default: none).
+    /// Config file: admission levels per namespace, exemptions, privilege
+    /// exceptions (default: none).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

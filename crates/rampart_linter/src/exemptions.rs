@@ -64,6 +64,8 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// Scoped privilege exceptions.
     pub exceptions: Vec<crate::exceptions::PrivilegeException>,
+    /// Admission levels and modes, by default and per namespace (the webhook).
+    pub admission: crate::admission::AdmissionPolicy,
     /// Rules switched off everywhere, by code or name.
     pub ignore: Vec<String>,
     pub allowed_registries: Vec<String>,
@@ -169,6 +171,10 @@ impl Config {
                         errors.push(error_at(file, entry.value.range.start, "`exceptions` must be a list"));
                     }
                 }
+                "admission" => {
+                    config.admission =
+                        crate::admission::parse_admission(file, &entry.value, &mut errors)
+                }
                 "ignore" => config.ignore = strings(file, &entry.value, &mut errors),
                 "allowed_registries" => {
                     config.allowed_registries = strings(file, &entry.value, &mut errors)
@@ -178,7 +184,7 @@ impl Config {
                     file,
                     entry.key.range.start,
                     &format!(
-                        "unknown config key `{other}` (expected exemptions, exceptions, ignore, allowed_registries, fix)"
+                        "unknown config key `{other}` (expected exemptions, exceptions, admission, ignore, allowed_registries, fix)"
                     ),
                 )),
             }

@@ -1,5 +1,6 @@
 //! The rule engine and the rules.
 
+pub mod admission;
 pub mod agent_privileges;
 pub mod checker;
 pub mod cluster;

@@ -3,11 +3,13 @@
 use std::sync::Arc;
 
 use rampart_diagnostics::{Finding, Severity};
+use rampart_linter::admission::ModeLevels;
 use rampart_linter::checker::{CheckOptions, check_file};
+use rampart_linter::pss::{Level, PolicyVersion};
 use rampart_source::SourceFile;
 use serde_json::{Value, json};
 
-/// What a violation does.
+/// What a violation does (the command line's single mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Deny Pods; warn and audit workload controllers.
@@ -21,10 +23,45 @@ pub enum Mode {
 /// The policy the webhook applies.
 #[derive(Clone)]
 pub struct Engine {
+    /// Checks, config (exceptions, `admission:` levels per namespace).
     pub options: Arc<CheckOptions>,
-    pub mode: Mode,
+    /// The levels where the config's `admission:` section says nothing.
+    pub fallback: ModeLevels,
     /// Findings below this severity are not reported.
     pub min_severity: Severity,
+}
+
+impl Engine {
+    /// One mode at one level, for namespaces the config does not name.
+    pub fn new(options: Arc<CheckOptions>, mode: Mode, level: Level) -> Self {
+        let version = options.pss_version;
+        let on = Some(level);
+        let fallback = match mode {
+            Mode::Enforce => ModeLevels {
+                enforce: on,
+                warn: None,
+                audit: None,
+                version,
+            },
+            Mode::Warn => ModeLevels {
+                enforce: None,
+                warn: on,
+                audit: None,
+                version,
+            },
+            Mode::Audit => ModeLevels {
+                enforce: None,
+                warn: None,
+                audit: on,
+                version,
+            },
+        };
+        Self {
+            options,
+            fallback,
+            min_severity: Severity::Info,
+        }
+    }
 }
 
 /// A request the webhook cannot judge: answered with HTTP 400.
@@ -111,36 +148,79 @@ pub fn review(body: &[u8], engine: &Engine) -> Result<Value, ReviewError> {
     {
         metadata.insert("namespace".into(), json!(namespace));
     }
-    let findings = judge(&object, engine);
-    if findings.is_empty() {
-        return Ok(allow(Vec::new(), None));
-    }
-    let lines: Vec<String> = findings.iter().map(describe).collect();
-    let deny = engine.mode == Mode::Enforce && is_pod;
-    if deny {
-        let message = format!("rampart denied this pod: {}", lines.join("; "));
-        return Ok(respond(json!({
+    let namespace = object
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default")
+        .to_string();
+    let levels = engine
+        .options
+        .config
+        .admission
+        .for_namespace(&namespace, engine.fallback);
+    // Each mode at its level; one evaluation per distinct level.
+    let mut by_level: Vec<(Level, Vec<String>)> = Vec::new();
+    let mut at = |level: Option<Level>| -> Vec<String> {
+        let Some(level) = level.filter(|l| *l != Level::Privileged) else {
+            return Vec::new();
+        };
+        if let Some((_, lines)) = by_level.iter().find(|(l, _)| *l == level) {
+            return lines.clone();
+        }
+        let lines: Vec<String> = judge(&object, engine, level, levels.version)
+            .iter()
+            .map(describe)
+            .collect();
+        by_level.push((level, lines.clone()));
+        lines
+    };
+    // Enforce applies to Pods; warn and audit to workload templates too (as PSA).
+    let enforced = if is_pod {
+        at(levels.enforce)
+    } else {
+        Vec::new()
+    };
+    let warned = at(levels.warn);
+    let audited = at(levels.audit);
+    if !enforced.is_empty() {
+        let message = format!("rampart denied this pod: {}", enforced.join("; "));
+        let mut response = json!({
             "uid": uid,
             "allowed": false,
             "status": {"code": 403, "reason": "Forbidden", "message": message},
-            "auditAnnotations": {"rampart.dev/violations": lines.join("; ")},
-        })));
+            "auditAnnotations": {"rampart.dev/violations": enforced.join("; ")},
+        });
+        if !warned.is_empty() {
+            response["warnings"] = json!(warned);
+        }
+        return Ok(respond(response));
     }
-    match engine.mode {
-        Mode::Audit => Ok(allow(Vec::new(), Some(lines.join("; ")))),
-        Mode::Warn | Mode::Enforce => Ok(allow(lines, Some(findings.len().to_string()))),
+    // A workload's template under enforce: as PSA does, warn instead of deny.
+    let mut warnings = warned;
+    if !is_pod {
+        for line in at(levels.enforce) {
+            if !warnings.contains(&line) {
+                warnings.push(line);
+            }
+        }
     }
+    let audit = (!audited.is_empty()).then(|| audited.join("; "));
+    Ok(allow(warnings, audit))
 }
 
 fn respond(response: Value) -> Value {
     json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response})
 }
 
-/// The findings that count for the object (notes and low severities left out).
-fn judge(object: &Value, engine: &Engine) -> Vec<Finding> {
+/// The findings that count for the object at `level` (notes and low
+/// severities left out).
+fn judge(object: &Value, engine: &Engine, level: Level, version: PolicyVersion) -> Vec<Finding> {
     let text = serde_json::to_string_pretty(object).unwrap_or_default();
     let file = SourceFile::new("request", text);
-    let report = check_file(&file, &engine.options);
+    let mut options = (*engine.options).clone();
+    options.pss_level = level;
+    options.pss_version = version;
+    let report = check_file(&file, &options);
     report
         .findings
         .into_iter()
@@ -209,14 +289,11 @@ mod tests {
     use super::*;
 
     fn engine(mode: Mode) -> Engine {
-        Engine {
-            options: Arc::new(CheckOptions {
-                posture_rules: false,
-                ..CheckOptions::default()
-            }),
-            mode,
-            min_severity: Severity::Info,
-        }
+        let options = Arc::new(CheckOptions {
+            posture_rules: false,
+            ..CheckOptions::default()
+        });
+        Engine::new(options, mode, Level::Restricted)
     }
 
     fn request(kind: &str, operation: &str, object: Value) -> Vec<u8> {

@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rampart_diagnostics::Severity;
 use rampart_linter::checker::CheckOptions;
 use rampart_linter::exemptions::Config;
 use rampart_privileges::KnowledgeBase;
@@ -29,8 +28,8 @@ fn engine() -> Engine {
     let config = Config::parse(&SourceFile::new("rampart.yaml", CONFIG), Path::new(".")).unwrap();
     let (base, errors) = KnowledgeBase::builtin();
     assert!(errors.is_empty());
-    Engine {
-        options: Arc::new(CheckOptions {
+    Engine::new(
+        Arc::new(CheckOptions {
             posture_rules: false,
             pss_level: rampart_linter::pss::Level::Baseline,
             config: Arc::new(config),
@@ -41,9 +40,9 @@ fn engine() -> Engine {
             ))),
             ..CheckOptions::default()
         }),
-        mode: Mode::Enforce,
-        min_severity: Severity::Info,
-    }
+        Mode::Enforce,
+        rampart_linter::pss::Level::Baseline,
+    )
 }
 
 /// A pod whose containers each mount host /proc.

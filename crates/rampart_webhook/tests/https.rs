@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rampart_diagnostics::Severity;
 use rampart_linter::checker::CheckOptions;
 use rampart_webhook::server::{Metrics, ServerConfig, serve_with};
 use rampart_webhook::{Engine, Mode};
@@ -83,15 +82,15 @@ const PRIVILEGED: &str = r#"{"apiVersion":"admission.k8s.io/v1","kind":"Admissio
 async fn serves_reviews_over_tls_and_reloads_the_certificate() {
     let dir = temp_dir("tls");
     let first = write_cert(&dir);
-    let engine = Arc::new(Engine {
-        options: Arc::new(CheckOptions {
+    let engine = Arc::new(Engine::new(
+        Arc::new(CheckOptions {
             posture_rules: false,
             pss_level: rampart_linter::pss::Level::Baseline,
             ..CheckOptions::default()
         }),
-        mode: Mode::Enforce,
-        min_severity: Severity::Info,
-    });
+        Mode::Enforce,
+        rampart_linter::pss::Level::Baseline,
+    ));
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         cert: dir.join("tls.crt"),

@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rampart_diagnostics::Severity;
 use rampart_linter::checker::CheckOptions;
 use rampart_linter::pss::{Level, PolicyVersion};
 use rampart_webhook::{Engine, Mode, review};
@@ -34,16 +33,16 @@ fn every_fixture_through_the_webhook() {
                         "operation": "CREATE", "namespace": "default", "object": object}
         }))
         .unwrap();
-        let engine = Engine {
-            options: Arc::new(CheckOptions {
+        let engine = Engine::new(
+            Arc::new(CheckOptions {
                 pss_level: level.parse::<Level>().unwrap(),
                 pss_version: version.parse::<PolicyVersion>().unwrap(),
                 posture_rules: false,
                 ..CheckOptions::default()
             }),
-            mode: Mode::Enforce,
-            min_severity: Severity::Info,
-        };
+            Mode::Enforce,
+            level.parse::<Level>().unwrap(),
+        );
         let out = review(&body, &engine).unwrap();
         let response = &out["response"];
         checked += 1;

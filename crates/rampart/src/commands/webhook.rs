@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use rampart_diagnostics::Severity;
 use rampart_linter::checker::CheckOptions;
 use rampart_linter::exemptions::Config;
 use rampart_privileges::scan::{ExplainMode, KnowledgeExplainer};
@@ -46,15 +45,15 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
         agent_privileges,
         ..CheckOptions::default()
     };
-    let engine = Arc::new(Engine {
-        options: Arc::new(options),
-        mode: match args.mode {
+    let engine = Arc::new(Engine::new(
+        Arc::new(options),
+        match args.mode {
             WebhookMode::Enforce => Mode::Enforce,
             WebhookMode::Warn => Mode::Warn,
             WebhookMode::Audit => Mode::Audit,
         },
-        min_severity: Severity::Info,
-    });
+        args.pss_level,
+    ));
     let server = ServerConfig {
         listen: args.listen,
         cert: args.cert.clone(),
