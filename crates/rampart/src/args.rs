@@ -79,8 +79,8 @@ pub struct WebhookArgs {
     #[arg(long, value_name = "DIR")]
     pub profiles: Vec<PathBuf>,
 
-    /// Reviews judged at once; more wait.
-    #[arg(long, default_value_t = 64)]
+    /// Reviews judged at once (each on its own thread); more wait.
+    #[arg(long, default_value_t = 8)]
     pub max_concurrency: usize,
 
     /// Per-request budget in milliseconds (keep it below the webhook

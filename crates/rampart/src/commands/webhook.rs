@@ -62,8 +62,11 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_millis(args.timeout_ms),
         reload_interval: Duration::from_secs(10),
     };
+    // Reviews are short and CPU-bound: a small blocking pool, as wide as the
+    // concurrency bound, keeps memory flat under load.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(args.max_concurrency.max(1))
         .build()
         .context("cannot start the async runtime")?;
     runtime
