@@ -21,6 +21,7 @@
 //!     standards: Default::default(),
 //!     helm_source: None,
 //!     explanation: None,
+//!     pointer: None,
 //! };
 //! let report = Report { findings: vec![finding], ..Report::default() };
 //! let mut out = Vec::new();
@@ -160,6 +161,9 @@ pub struct Finding {
     pub helm_source: Option<Arc<str>>,
     /// The privilege is one a recognised agent's feature needs.
     pub explanation: Option<Arc<AgentExplanation>>,
+    /// JSON pointer of the offending field inside its document
+    /// (`/spec/template/spec/containers/0/securityContext/privileged`), when known.
+    pub pointer: Option<String>,
 }
 
 /// Why a recognised agent holds the privilege a finding is about.

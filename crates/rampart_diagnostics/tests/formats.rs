@@ -117,6 +117,7 @@ fn finding(
         standards: standards.iter().map(|s| s.to_string().into()).collect(),
         helm_source: None,
         explanation: None,
+        pointer: None,
     }
 }
 
@@ -448,6 +449,7 @@ fn junit_escapes_markup_and_replaces_control_characters() {
             standards: Default::default(),
             helm_source: None,
             explanation: None,
+            pointer: None,
         }],
         errors: vec![InputError::new("e\u{1b}.yaml", nasty)],
         ..Report::default()
@@ -661,6 +663,7 @@ fn policy_report_strings_round_trip() {
             standards: vec![nasty.to_string().into(), "b".into()].into(),
             helm_source: Some(nasty.into()),
             explanation: None,
+            pointer: None,
         }],
         errors: vec![InputError::new(nasty, nasty)],
         ..Report::default()

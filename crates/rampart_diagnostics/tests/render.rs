@@ -95,6 +95,7 @@ fn finding(
         standards: standards.iter().map(|s| s.to_string().into()).collect(),
         helm_source: None,
         explanation: None,
+        pointer: None,
     }
 }
 
@@ -182,6 +183,7 @@ fn sample_report() -> Report {
         standards: vec!["pss:restricted:allowPrivilegeEscalation".into()].into(),
         helm_source: Some("web/templates/pod.yaml".into()),
         explanation: None,
+        pointer: None,
     });
 
     let objects = vec![
@@ -498,6 +500,7 @@ fn one_finding(file: &SourceFile, range: TextRange) -> Report {
             standards: Default::default(),
             helm_source: None,
             explanation: None,
+            pointer: None,
         }],
         errors: Vec::new(),
     }

@@ -265,6 +265,7 @@ fn check_object(
             standards: Cow::Borrowed(rule.standards),
             helm_source: helm_source.clone(),
             explanation,
+            pointer: Some(pointer),
         });
     };
     let start = document.locate(&object.pointer).value.start;

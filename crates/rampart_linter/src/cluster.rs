@@ -54,6 +54,7 @@ impl ClusterFinding {
             standards: Cow::Borrowed(rule.standards),
             helm_source: fact.helm_source.as_deref().map(Arc::from),
             explanation: None,
+            pointer: None,
         }
     }
 }

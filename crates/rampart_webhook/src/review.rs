@@ -228,12 +228,19 @@ fn judge(object: &Value, engine: &Engine, level: Level, version: PolicyVersion) 
         .collect()
 }
 
-/// `PSB002 privileged-container: container "x" must not set securityContext.privileged=true`.
+/// `PSB002 privileged-container (/spec/containers/0/securityContext/privileged):
+/// container "x" must not set securityContext.privileged=true`.
 fn describe(finding: &Finding) -> String {
-    format!(
-        "{} {}: {}",
-        finding.rule, finding.rule_name, finding.message
-    )
+    match &finding.pointer {
+        Some(pointer) if !pointer.is_empty() => format!(
+            "{} {} ({pointer}): {}",
+            finding.rule, finding.rule_name, finding.message
+        ),
+        _ => format!(
+            "{} {}: {}",
+            finding.rule, finding.rule_name, finding.message
+        ),
+    }
 }
 
 /// Pod Security Admission's rule: a pod update is judged again only when
@@ -322,6 +329,11 @@ mod tests {
         assert_eq!(out["response"]["allowed"], false);
         let message = out["response"]["status"]["message"].as_str().unwrap_or("");
         assert!(message.contains("PSB002"), "{message}");
+        // The denial names the field.
+        assert!(
+            message.contains("/spec/containers/0/securityContext/privileged"),
+            "{message}"
+        );
 
         let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"selector": {}, "template": {"metadata": {}, "spec": privileged_pod()["spec"].clone()}}});

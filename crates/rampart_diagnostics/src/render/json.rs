@@ -62,6 +62,9 @@ struct JsonFinding<'a> {
     /// Present when a recognised agent's feature needs the privilege.
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a AgentExplanation>,
+    /// JSON pointer of the field inside its document, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pointer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -129,6 +132,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             standards: &f.standards,
             helm_source: f.helm_source.as_deref(),
             explanation: f.explanation.as_deref(),
+            pointer: f.pointer.as_deref(),
         }
     }
 }

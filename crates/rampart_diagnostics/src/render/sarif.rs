@@ -187,6 +187,9 @@ fn result(finding: &Finding, rule_index: usize, fingerprint: String) -> SarifRes
     if let Some(source) = &finding.helm_source {
         properties.insert("helmSource".to_owned(), json!(source.as_ref()));
     }
+    if let Some(pointer) = &finding.pointer {
+        properties.insert("pointer".to_owned(), json!(pointer));
+    }
     if let Some(explanation) = &finding.explanation {
         properties.insert("explanation".to_owned(), json!(explanation.as_ref()));
     }
