@@ -431,22 +431,6 @@ fn dedup_reasons(reasons: &mut Vec<Reason<'_>>) {
         .dedup_by(|later, first| later.profile == first.profile && later.feature == first.feature);
 }
 
-/// Whether the feature needs the privilege (for `trim`).
-pub fn feature_needs(
-    feature: &Feature,
-    privilege: &Privilege,
-    pod: &PodContext<'_>,
-    agents: &AgentMatch,
-    profile: usize,
-) -> bool {
-    feature.needs.iter().any(|need| {
-        need.resolved_kind().is_some_and(|kind| {
-            container_applies(&need.containers, privilege, pod, agents, profile)
-                && satisfies(&kind, &privilege.kind).is_some()
-        })
-    })
-}
-
 /// Every feature of the workload's agents, and whether the workload uses it.
 /// A feature with settings (`config`) is in use when they are present, or
 /// when it alone explains some privilege among features whose settings are

@@ -354,14 +354,6 @@ pub enum NeedKind {
 }
 
 impl Need {
-    /// The privilege, as resolved at load time (or resolved now).
-    pub fn resolved_kind(&self) -> Option<std::borrow::Cow<'_, NeedKind>> {
-        match &self.resolved {
-            Some(kind) => Some(std::borrow::Cow::Borrowed(kind)),
-            None => self.kind().ok().map(std::borrow::Cow::Owned),
-        }
-    }
-
     /// The one privilege this need names, or why it is malformed.
     pub fn kind(&self) -> Result<NeedKind, String> {
         let mut kinds = Vec::new();
