@@ -475,8 +475,12 @@ fn parse_privilege(item: &Node) -> Result<AllowedPrivilege, String> {
     }
 }
 
-/// `/var/run/` → `/var/run`.
+/// `/var/run/` → `/var/run`; `//proc` → `/proc`. Windows paths
+/// (`C:\var\lib\kubelet`, `\\.\pipe\x`) are kept as written.
 pub fn normalize_path(path: &str) -> String {
+    if !path.starts_with('/') {
+        return path.to_string();
+    }
     let parts: Vec<&str> = path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")

@@ -197,13 +197,7 @@ impl KnowledgeBase {
 
 /// The names an image is known by, without tag or digest.
 fn image_names(image: &str) -> Vec<String> {
-    let image = image.trim();
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
-    let repository = match without_digest[last_slash..].rfind(':') {
-        Some(colon) => &without_digest[..last_slash + colon],
-        None => without_digest,
-    };
+    let repository = rampart_linter::exceptions::repository_of(image);
     let mut names = vec![repository.to_string()];
     let first = repository.split('/').next().unwrap_or("");
     let has_registry = repository.contains('/')

@@ -9,6 +9,9 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
+/// Host paths are compared normalised, as privilege exceptions compare them.
+pub use rampart_linter::exceptions::normalize_path;
+
 /// `apiVersion` of profile files.
 pub const PROFILE_API_VERSION: &str = "rampart.dev/v1alpha1";
 /// `kind` of profile files.
@@ -458,19 +461,6 @@ impl Need {
             _ => Err("a need names exactly one privilege; split it into several needs".into()),
         }
     }
-}
-
-/// `/var/run/` → `/var/run`; `//proc` → `/proc`. Windows paths
-/// (`C:\var\lib\kubelet`, `\\.\pipe\x`) are kept as written.
-pub fn normalize_path(path: &str) -> String {
-    if !path.starts_with('/') {
-        return path.to_string();
-    }
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    format!("/{}", parts.join("/"))
 }
 
 /// Problems that make a profile unusable, each with the JSON pointer of the
