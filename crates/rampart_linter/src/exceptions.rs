@@ -356,14 +356,7 @@ pub(crate) fn parse_exception(
                 }
             }
             "expires" => {
-                let text = match &value.kind {
-                    rampart_yaml::NodeKind::Scalar(rampart_yaml::Scalar::Str(s)) => s.clone(),
-                    _ => String::new(),
-                };
-                match text.parse::<Date>() {
-                    Ok(date) => exception.expires = Some(date),
-                    Err(_) => errors.push(error(value, "`expires` must be a date like 2026-12-31")),
-                }
+                exception.expires = crate::exemptions::expiry(file, value, &mut errors)
             }
             other => errors.push(error(
                 &entry.key,

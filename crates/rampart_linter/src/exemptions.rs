@@ -270,20 +270,7 @@ fn parse_exemption(file: &SourceFile, item: &Node, base: &Path) -> Result<Exempt
             "kinds" => exemption.kinds = strings(file, value, &mut errors),
             "names" => exemption.names = strings(file, value, &mut errors),
             "containers" => exemption.containers = strings(file, value, &mut errors),
-            "expires" => {
-                let text = match &value.kind {
-                    rampart_yaml::NodeKind::Scalar(rampart_yaml::Scalar::Str(s)) => s.clone(),
-                    _ => String::new(),
-                };
-                match text.parse::<Date>() {
-                    Ok(date) => exemption.expires = Some(date),
-                    Err(_) => errors.push(error_at(
-                        file,
-                        value.range.start,
-                        "`expires` must be a date like 2026-12-31",
-                    )),
-                }
-            }
+            "expires" => exemption.expires = expiry(file, value, &mut errors),
             other => errors.push(error_at(
                 file,
                 entry.key.range.start,
@@ -395,6 +382,26 @@ pub(crate) fn strings(
             }
         })
         .collect()
+}
+
+/// An `expires: 2026-12-31` date; an input error otherwise.
+pub(crate) fn expiry(
+    file: &SourceFile,
+    value: &Node,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Date> {
+    let parsed = match &value.kind {
+        rampart_yaml::NodeKind::Scalar(rampart_yaml::Scalar::Str(s)) => s.parse::<Date>().ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        errors.push(error_at(
+            file,
+            value.range.start,
+            "`expires` must be a date like 2026-12-31",
+        ));
+    }
+    parsed
 }
 
 pub(crate) fn error_at(file: &SourceFile, offset: usize, message: &str) -> ConfigError {
