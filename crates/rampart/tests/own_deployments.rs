@@ -2,21 +2,12 @@
 //! included, and hold no privilege its own profile does not explain.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn rampart(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
+    common::rampart(args, None, &common::repo())
 }
 
 #[test]
