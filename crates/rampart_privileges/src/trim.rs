@@ -175,18 +175,20 @@ fn plan_pod(
         edits: Vec::new(),
         file_index: workload.file_index,
     };
-    let mut present: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for (profile_index, feature_index, in_use) in features_present(workload, base) {
-        let profile = base.profile(profile_index);
-        if in_use {
-            present.insert((
+    let features = features_present(workload, base);
+    let present: BTreeSet<(&str, &str)> = features
+        .iter()
+        .filter(|(_, _, in_use)| *in_use)
+        .map(|&(profile_index, feature_index, _)| {
+            let profile = base.profile(profile_index);
+            (
                 profile.name.as_str(),
                 profile.features[feature_index].id.as_str(),
-            ));
-        }
-    }
+            )
+        })
+        .collect();
     // Kept: the required features, plus `--keep`, or what is in use but `--drop`.
-    let kept_ids: BTreeSet<(String, String)> = agents
+    let kept_ids: BTreeSet<(&str, &str)> = agents
         .profiles
         .iter()
         .flat_map(|&i| {
@@ -198,16 +200,13 @@ fn plan_pod(
                         Some(keep) => keep.contains(&f.id),
                         None => present.contains(&key) && !request.drop.contains(&f.id),
                     };
-                kept.then(|| (profile.name.clone(), f.id.clone()))
+                kept.then_some(key)
             })
         })
         .collect();
-    let is_kept =
-        |profile: &Profile, id: &str| kept_ids.contains(&(profile.name.clone(), id.to_string()));
-    let kept_feature = |profile_name: &str, id: &str| {
-        kept_ids.contains(&(profile_name.to_string(), id.to_string()))
-    };
-    for (profile_index, feature_index, present) in features_present(workload, base) {
+    let kept_feature = |profile_name: &str, id: &str| kept_ids.contains(&(profile_name, id));
+    let is_kept = |profile: &Profile, id: &str| kept_feature(&profile.name, id);
+    for &(profile_index, feature_index, present) in &features {
         let profile = base.profile(profile_index);
         let feature = &profile.features[feature_index];
         if is_kept(profile, &feature.id) {
