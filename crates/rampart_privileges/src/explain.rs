@@ -441,25 +441,26 @@ pub fn features_present(
 ) -> Vec<(usize, usize, bool)> {
     use std::collections::HashMap;
     // (profile name, feature id) -> (has settings, settings present)
-    let mut configured: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
-    for &index in &workload.agents.profiles {
-        let profile = base.profile(index);
-        for feature in &profile.features {
-            let on = !feature.config.is_empty()
-                && workload
-                    .with_pod(|pod| {
-                        feature
-                            .config
-                            .iter()
-                            .any(|item| config_present(item, pod, &workload.agents, index))
-                    })
-                    .unwrap_or(false);
-            configured.insert(
-                (profile.name.as_str(), feature.id.as_str()),
-                (!feature.config.is_empty(), on),
-            );
-        }
-    }
+    // The pod is rebuilt once for every feature's settings.
+    let configured: HashMap<(&str, &str), (bool, bool)> = workload
+        .with_pod(|pod| {
+            let mut configured = HashMap::new();
+            for &index in &workload.agents.profiles {
+                let profile = base.profile(index);
+                for feature in &profile.features {
+                    let on = feature
+                        .config
+                        .iter()
+                        .any(|item| config_present(item, pod, &workload.agents, index));
+                    configured.insert(
+                        (profile.name.as_str(), feature.id.as_str()),
+                        (!feature.config.is_empty(), on),
+                    );
+                }
+            }
+            configured
+        })
+        .unwrap_or_default();
     // A reason that certainly uses the privilege: settings on, or no settings.
     let active = |r: &Reason| {
         configured
