@@ -28,6 +28,8 @@ pub struct CheckDefinition {
     pub min_minor: u32,
     /// The evaluation function.
     pub evaluate: CheckFn,
+    /// The same check as a CEL expression, true when the pod passes.
+    pub cel: super::cel::CelFn,
     /// Baseline check IDs this (restricted) definition replaces while in force.
     pub overrides: &'static [&'static str],
 }

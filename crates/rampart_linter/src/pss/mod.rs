@@ -15,6 +15,7 @@
 //! assert_eq!(result.violations[0].offenders[0].pointer, "/spec/hostPID");
 //! ```
 
+pub mod cel;
 pub mod check;
 mod defaults;
 pub(crate) mod format;

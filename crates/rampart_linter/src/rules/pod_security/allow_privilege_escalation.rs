@@ -86,11 +86,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 8,
             evaluate: evaluate_v1_8,
+            cel: cel_v1_8,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 25,
             evaluate: evaluate_v1_25,
+            cel: cel_v1_25,
             overrides: &[],
         },
     ],
@@ -136,4 +138,17 @@ fn evaluate_v1_25(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     evaluate_v1_8(pod)
+}
+
+/// v1.8+ in CEL.
+fn cel_v1_8(_: &dyn CelExemptions) -> String {
+    format!(
+        "variables.containers.all(c, {} && c.securityContext.allowPrivilegeEscalation == false)",
+        container_sc_has("c", "allowPrivilegeEscalation")
+    )
+}
+
+/// v1.25+ in CEL: Windows pods pass.
+fn cel_v1_25(exempt: &dyn CelExemptions) -> String {
+    unless(WINDOWS_POD, cel_v1_8(exempt))
 }

@@ -85,6 +85,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -191,4 +192,61 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let rule = &AppArmorProfile::META;
+    let allowed_types = string_list(&["RuntimeDefault", "Localhost"]);
+    let pod_type = value_or(
+        "variables.spec.securityContext.appArmorProfile",
+        "type",
+        "''",
+    );
+    let pod = or(
+        format!(
+            "!({}) || {pod_type} in {allowed_types}",
+            pod_sc_has("appArmorProfile")
+        ),
+        format!(
+            "{pod_type} == 'Unconfined' && ({})",
+            exempt.pod(rule, CelPrivilege::AppArmorUnconfined)
+        ),
+    );
+    let container_type = value_or("c.securityContext.appArmorProfile", "type", "''");
+    let containers = format!(
+        "variables.containers.all(c, {})",
+        or(
+            format!(
+                "!({}) || {container_type} in {allowed_types}",
+                container_sc_has("c", "appArmorProfile")
+            ),
+            format!(
+                "{container_type} == 'Unconfined' && ({})",
+                exempt.container(rule, "c", CelPrivilege::AppArmorUnconfined)
+            ),
+        )
+    );
+    let value = "variables.annotations[k]";
+    let annotation_exempt = exempt.container(rule, "c", CelPrivilege::AppArmorUnconfined);
+    let annotation_allowed = if annotation_exempt == crate::pss::cel::FALSE {
+        annotation_exempt
+    } else {
+        format!(
+            "{value} == 'unconfined' && variables.containers.exists(c, {} + c.name == k && !({}) && ({annotation_exempt}))",
+            quote(ANNOTATION_PREFIX),
+            container_sc_has("c", "appArmorProfile.type"),
+        )
+    };
+    let annotations = format!(
+        "variables.annotations.all(k, {})",
+        or(
+            format!(
+                "!k.startsWith({}) || {value} in ['', 'runtime/default'] || {value}.startsWith('localhost/')",
+                quote(ANNOTATION_PREFIX)
+            ),
+            annotation_allowed
+        )
+    );
+    format!("({pod}) && ({containers}) && ({annotations})")
 }

@@ -91,11 +91,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 22,
             evaluate: evaluate_v1_22,
+            cel: cel_v1_22,
             overrides: &["capabilities_baseline"],
         },
         CheckDefinition {
             min_minor: 25,
             evaluate: evaluate_v1_25,
+            cel: cel_v1_25,
             overrides: &["capabilities_baseline"],
         },
     ],
@@ -175,4 +177,24 @@ fn evaluate_v1_25(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     evaluate_v1_22(pod)
+}
+
+/// v1.22+ in CEL.
+fn cel_v1_22(exempt: &dyn CelExemptions) -> String {
+    let allowed = exempt.container(
+        &CapabilitiesNotDropped::META,
+        "c",
+        CelPrivilege::Capability("cap"),
+    );
+    format!(
+        "variables.containers.all(c, ({} && 'ALL' in c.securityContext.capabilities.drop) && (!({}) || c.securityContext.capabilities.add.all(cap, {})))",
+        container_sc_has("c", "capabilities.drop"),
+        container_sc_has("c", "capabilities.add"),
+        or("cap == 'NET_BIND_SERVICE'", allowed)
+    )
+}
+
+/// v1.25+ in CEL: Windows pods pass.
+fn cel_v1_25(exempt: &dyn CelExemptions) -> String {
+    unless(WINDOWS_POD, cel_v1_22(exempt))
 }

@@ -82,6 +82,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -117,4 +118,26 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         detail,
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let parts: Vec<String> = [
+        ("hostNetwork", CelPrivilege::HostNetwork),
+        ("hostPID", CelPrivilege::HostPid),
+        ("hostIPC", CelPrivilege::HostIpc),
+    ]
+    .into_iter()
+    .map(|(field, privilege)| {
+        let set = format!("has(variables.spec.{field}) && variables.spec.{field} == true");
+        format!(
+            "({})",
+            or(
+                format!("!({set})"),
+                exempt.pod(&HostNamespaces::META, privilege)
+            )
+        )
+    })
+    .collect();
+    parts.join(" && ")
 }

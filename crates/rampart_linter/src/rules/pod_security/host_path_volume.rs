@@ -91,6 +91,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -124,4 +125,15 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         detail: volumes_phrase(&names),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    format!(
+        "variables.volumes.all(v, {})",
+        or(
+            "!has(v.hostPath)",
+            exempt.host_path_volume(&HostPathVolume::META, "v")
+        )
+    )
 }

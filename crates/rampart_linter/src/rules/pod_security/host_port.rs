@@ -78,6 +78,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -124,4 +125,20 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let allowed = exempt.container(
+        &HostPort::META,
+        "c",
+        CelPrivilege::HostPort {
+            port: "p.hostPort",
+            protocol: "(has(p.protocol) ? p.protocol.upperAscii() : 'TCP')",
+        },
+    );
+    format!(
+        "variables.containers.all(c, !has(c.ports) || c.ports.all(p, {}))",
+        or("!has(p.hostPort) || p.hostPort == 0", allowed)
+    )
 }

@@ -79,6 +79,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 34,
         evaluate: evaluate_v1_34,
+        cel: cel_v1_34,
         overrides: &[],
     }],
 };
@@ -152,4 +153,20 @@ fn evaluate_v1_34(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.34+ in CEL.
+fn cel_v1_34(_: &dyn CelExemptions) -> String {
+    let mut parts = Vec::new();
+    for (_, _, parent, field) in HANDLERS {
+        let handler = match parent {
+            Some(parent) => format!("{parent}.{field}"),
+            None => field.to_owned(),
+        };
+        for kind in ["httpGet", "tcpSocket"] {
+            let path = format!("{handler}.{kind}.host");
+            parts.push(format!("!({} && c.{path} != '')", has_path("c", &path)));
+        }
+    }
+    format!("variables.containers.all(c, {})", parts.join(" && "))
 }

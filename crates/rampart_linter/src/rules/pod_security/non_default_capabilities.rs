@@ -87,6 +87,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -151,4 +152,18 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let allowed = exempt.container(
+        &NonDefaultCapabilities::META,
+        "c",
+        CelPrivilege::Capability("cap"),
+    );
+    format!(
+        "variables.containers.all(c, !({}) || c.securityContext.capabilities.add.all(cap, {}))",
+        container_sc_has("c", "capabilities.add"),
+        or(format!("cap in {}", string_list(&ALLOWED)), allowed)
+    )
 }

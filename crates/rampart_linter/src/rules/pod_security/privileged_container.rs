@@ -80,6 +80,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -112,4 +113,17 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let privileged = format!(
+        "{} && c.securityContext.privileged == true",
+        container_sc_has("c", "privileged")
+    );
+    let allowed = exempt.container(&PrivilegedContainer::META, "c", CelPrivilege::Privileged);
+    format!(
+        "variables.containers.all(c, {})",
+        or(format!("!({privileged})"), allowed)
+    )
 }

@@ -80,11 +80,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 0,
             evaluate: evaluate_v1_0,
+            cel: cel_v1_0,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 35,
             evaluate: evaluate_v1_35,
+            cel: cel_v1_35,
             overrides: &[],
         },
     ],
@@ -135,4 +137,17 @@ fn evaluate_v1_35(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     evaluate_v1_0(pod)
+}
+
+/// v1.0+ in CEL.
+pub(super) fn cel_v1_0(_: &dyn CelExemptions) -> String {
+    format!(
+        "variables.containers.all(c, !({}) || c.securityContext.procMount == 'Default')",
+        container_sc_has("c", "procMount")
+    )
+}
+
+/// v1.35+ in CEL: user-namespaced pods pass.
+fn cel_v1_35(exempt: &dyn CelExemptions) -> String {
+    unless(USER_NAMESPACED_POD, cel_v1_0(exempt))
 }

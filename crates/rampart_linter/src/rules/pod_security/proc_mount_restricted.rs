@@ -88,6 +88,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 35,
         evaluate: super::proc_mount::evaluate_v1_0,
+        cel: super::proc_mount::cel_v1_0,
         overrides: &["procMount"],
     }],
 };

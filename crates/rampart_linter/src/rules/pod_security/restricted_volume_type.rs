@@ -106,6 +106,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &["hostPathVolumes"],
     }],
 };
@@ -198,4 +199,19 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let allowed: Vec<String> = ALLOWED.iter().map(|s| format!("has(v.{s})")).collect();
+    let host_path = exempt.host_path_volume(&RestrictedVolumeType::META, "v");
+    let host_path = if host_path == crate::pss::cel::FALSE {
+        host_path
+    } else {
+        format!("has(v.hostPath) && ({host_path})")
+    };
+    format!(
+        "variables.volumes.all(v, {})",
+        or(allowed.join(" || "), host_path)
+    )
 }

@@ -88,11 +88,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 0,
             evaluate: evaluate_v1_0,
+            cel: cel_v1_0,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 35,
             evaluate: evaluate_v1_35,
+            cel: cel_v1_35,
             overrides: &[],
         },
     ],
@@ -171,4 +173,35 @@ fn evaluate_v1_35(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     evaluate_v1_0(pod)
+}
+
+/// v1.0+ in CEL. A container that would run as root only for lack of a
+/// `runAsUser` (no user set here or at pod level) is the privilege an
+/// exception (`runAsRoot`) may allow.
+fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
+    let pod_set = pod_sc_has("runAsNonRoot");
+    let pod_false = format!("{pod_set} && variables.spec.securityContext.runAsNonRoot == false");
+    let pod_true = format!("{pod_set} && variables.spec.securityContext.runAsNonRoot == true");
+    let own = container_sc_has("c", "runAsNonRoot");
+    let ok =
+        format!("({own} && c.securityContext.runAsNonRoot == true) || (!({own}) && {pod_true})");
+    let allowed = exempt.container(&RunAsNonRoot::META, "c", CelPrivilege::RunAsRoot);
+    let allowed = if allowed == crate::pss::cel::FALSE {
+        allowed
+    } else {
+        format!(
+            "!{WINDOWS_FOR_PRIVILEGES} && !({}) && !({}) && ({allowed})",
+            container_sc_has("c", "runAsUser"),
+            pod_sc_has("runAsUser")
+        )
+    };
+    format!(
+        "!({pod_false}) && variables.containers.all(c, {})",
+        or(ok, allowed)
+    )
+}
+
+/// v1.35+ in CEL: user-namespaced pods pass.
+fn cel_v1_35(exempt: &dyn CelExemptions) -> String {
+    unless(USER_NAMESPACED_POD, cel_v1_0(exempt))
 }

@@ -89,11 +89,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 23,
             evaluate: evaluate_v1_23,
+            cel: cel_v1_23,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 35,
             evaluate: evaluate_v1_35,
+            cel: cel_v1_35,
             overrides: &[],
         },
     ],
@@ -144,4 +146,40 @@ fn evaluate_v1_35(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     evaluate_v1_23(pod)
+}
+
+/// v1.23+ in CEL.
+fn cel_v1_23(exempt: &dyn CelExemptions) -> String {
+    let rule = &RunAsRootUser::META;
+    let own = container_sc_has("c", "runAsUser");
+    let allowed = exempt.container(rule, "c", CelPrivilege::RunAsRoot);
+    let pod_allowed = if allowed == crate::pss::cel::FALSE {
+        allowed.clone()
+    } else {
+        format!(
+            "!{WINDOWS_FOR_PRIVILEGES} && variables.containers.exists(c, !({own})) && variables.containers.all(c, ({own}) || ({allowed}))"
+        )
+    };
+    let container_allowed = if allowed == crate::pss::cel::FALSE {
+        allowed
+    } else {
+        format!("!{WINDOWS_FOR_PRIVILEGES} && ({allowed})")
+    };
+    let pod = or(
+        format!(
+            "!({} && variables.spec.securityContext.runAsUser == 0)",
+            pod_sc_has("runAsUser")
+        ),
+        pod_allowed,
+    );
+    let containers = or(
+        format!("!({own} && c.securityContext.runAsUser == 0)"),
+        container_allowed,
+    );
+    format!("({pod}) && variables.containers.all(c, {containers})")
+}
+
+/// v1.35+ in CEL: user-namespaced pods pass.
+fn cel_v1_35(exempt: &dyn CelExemptions) -> String {
+    unless(USER_NAMESPACED_POD, cel_v1_23(exempt))
 }

@@ -85,11 +85,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 0,
             evaluate: evaluate_v1_0,
+            cel: cel_v1_0,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 19,
             evaluate: evaluate_v1_19,
+            cel: cel_v1_19,
             overrides: &[],
         },
     ],
@@ -213,4 +215,76 @@ fn evaluate_v1_19(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// A CEL condition: the annotation value `value` is allowed.
+fn cel_allowed_annotation(value: &str) -> String {
+    format!(
+        "({value} in ['runtime/default', 'docker/default'] || {value}.startsWith('localhost/'))"
+    )
+}
+
+/// v1.0+ in CEL (annotations; no exception applies to them).
+fn cel_v1_0(_: &dyn CelExemptions) -> String {
+    let pod_key = quote(POD_ANNOTATION);
+    let container_key = format!("{} + c.name", quote(CONTAINER_ANNOTATION_PREFIX));
+    format!(
+        "(!({pod_key} in variables.annotations) || {}) && variables.containers.all(c, !(({container_key}) in variables.annotations) || {})",
+        cel_allowed_annotation(&format!("variables.annotations[{pod_key}]")),
+        cel_allowed_annotation(&format!("variables.annotations[{container_key}]")),
+    )
+}
+
+/// A CEL condition: the pod-level `seccompProfile.type` Unconfined is allowed
+/// for every container that takes it from the pod (no type of its own, no
+/// legacy annotation), and at least one does.
+pub(super) fn cel_pod_unconfined_allowed(
+    rule: &'static crate::registry::RuleMeta,
+    exempt: &dyn CelExemptions,
+) -> String {
+    let allowed = exempt.container(rule, "c", CelPrivilege::SeccompUnconfined);
+    if allowed == crate::pss::cel::FALSE {
+        return allowed;
+    }
+    let inherits = format!(
+        "!({}) && !(({} + c.name) in variables.annotations)",
+        container_sc_has("c", "seccompProfile.type"),
+        quote(CONTAINER_ANNOTATION_PREFIX)
+    );
+    format!(
+        "variables.containers.exists(c, {inherits}) && variables.containers.all(c, !({inherits}) || ({allowed}))"
+    )
+}
+
+/// v1.19+ in CEL.
+fn cel_v1_19(exempt: &dyn CelExemptions) -> String {
+    let rule = &SeccompProfileBaseline::META;
+    let allowed_types = string_list(&["RuntimeDefault", "Localhost"]);
+    let pod_type = value_or(
+        "variables.spec.securityContext.seccompProfile",
+        "type",
+        "''",
+    );
+    let pod = or(
+        format!(
+            "!({}) || {pod_type} in {allowed_types}",
+            pod_sc_has("seccompProfile")
+        ),
+        format!(
+            "{pod_type} == 'Unconfined' && ({})",
+            cel_pod_unconfined_allowed(rule, exempt)
+        ),
+    );
+    let container_type = value_or("c.securityContext.seccompProfile", "type", "''");
+    let containers = or(
+        format!(
+            "!({}) || {container_type} in {allowed_types}",
+            container_sc_has("c", "seccompProfile")
+        ),
+        format!(
+            "{container_type} == 'Unconfined' && ({})",
+            exempt.container(rule, "c", CelPrivilege::SeccompUnconfined)
+        ),
+    );
+    format!("({pod}) && variables.containers.all(c, {containers})")
 }

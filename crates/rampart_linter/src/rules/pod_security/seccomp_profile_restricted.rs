@@ -87,11 +87,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 19,
             evaluate: evaluate_v1_19,
+            cel: cel_v1_19,
             overrides: &["seccompProfile_baseline"],
         },
         CheckDefinition {
             min_minor: 25,
             evaluate: evaluate_v1_25,
+            cel: cel_v1_25,
             overrides: &["seccompProfile_baseline"],
         },
     ],
@@ -180,4 +182,40 @@ fn evaluate_v1_25(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     evaluate_v1_19(pod)
+}
+
+/// v1.19+ in CEL.
+fn cel_v1_19(exempt: &dyn CelExemptions) -> String {
+    let rule = &SeccompProfileRestricted::META;
+    let allowed_types = string_list(&["RuntimeDefault", "Localhost"]);
+    let pod_set = pod_sc_has("seccompProfile");
+    let pod_type = value_or(
+        "variables.spec.securityContext.seccompProfile",
+        "type",
+        "''",
+    );
+    let pod = or(
+        format!("!({pod_set}) || {pod_type} in {allowed_types}"),
+        format!(
+            "{pod_type} == 'Unconfined' && ({})",
+            super::seccomp_profile_baseline::cel_pod_unconfined_allowed(rule, exempt)
+        ),
+    );
+    let own = container_sc_has("c", "seccompProfile");
+    let container_type = value_or("c.securityContext.seccompProfile", "type", "''");
+    let explicit = or(
+        format!("{container_type} in {allowed_types}"),
+        format!(
+            "{container_type} == 'Unconfined' && ({})",
+            exempt.container(rule, "c", CelPrivilege::SeccompUnconfined)
+        ),
+    );
+    // A container without a profile fails only when the pod sets none either
+    // (a bad pod-level profile is the one offender then).
+    format!("({pod}) && variables.containers.all(c, ({own}) ? ({explicit}) : ({pod_set}))")
+}
+
+/// v1.25+ in CEL: Windows pods pass.
+fn cel_v1_25(exempt: &dyn CelExemptions) -> String {
+    unless(WINDOWS_POD, cel_v1_19(exempt))
 }

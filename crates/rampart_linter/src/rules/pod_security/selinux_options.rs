@@ -82,11 +82,13 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 0,
             evaluate: evaluate_v1_0,
+            cel: cel_v1_0,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 31,
             evaluate: evaluate_v1_31,
+            cel: cel_v1_31,
             overrides: &[],
         },
     ],
@@ -207,4 +209,33 @@ fn evaluate_with(pod: &Pod<'_>, allowed: &[&str]) -> Option<Failure> {
         ),
         offenders: findings.offenders,
     })
+}
+
+/// A CEL condition: the seLinuxOptions at `options` are allowed.
+fn cel_allowed(options: &str, types: &[&str]) -> String {
+    format!(
+        "{} in {} && (!has({options}.user) || {options}.user == '') && (!has({options}.role) || {options}.role == '')",
+        value_or(options, "type", "''"),
+        string_list(types)
+    )
+}
+
+fn cel_with(types: &[&str]) -> String {
+    format!(
+        "(!({}) || ({})) && variables.containers.all(c, !({}) || ({}))",
+        pod_sc_has("seLinuxOptions"),
+        cel_allowed("variables.spec.securityContext.seLinuxOptions", types),
+        container_sc_has("c", "seLinuxOptions"),
+        cel_allowed("c.securityContext.seLinuxOptions", types),
+    )
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(_: &dyn CelExemptions) -> String {
+    cel_with(TYPES_V1_0)
+}
+
+/// v1.31+ in CEL.
+fn cel_v1_31(_: &dyn CelExemptions) -> String {
+    cel_with(TYPES_V1_31)
 }

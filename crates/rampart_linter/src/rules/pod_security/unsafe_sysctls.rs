@@ -88,26 +88,31 @@ pub(super) static CHECK: Check = Check {
         CheckDefinition {
             min_minor: 0,
             evaluate: evaluate_v1_0,
+            cel: cel_v1_0,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 27,
             evaluate: evaluate_v1_27,
+            cel: cel_v1_27,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 29,
             evaluate: evaluate_v1_29,
+            cel: cel_v1_29,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 32,
             evaluate: evaluate_v1_32,
+            cel: cel_v1_32,
             overrides: &[],
         },
         CheckDefinition {
             min_minor: 37,
             evaluate: evaluate_v1_37,
+            cel: cel_v1_37,
             overrides: &[],
         },
     ],
@@ -187,4 +192,48 @@ fn evaluate_with(pod: &Pod<'_>, allowed: &[&[&str]]) -> Option<Failure> {
         detail: bad.join(", "),
         offenders,
     })
+}
+
+fn cel_with(allowed: &[&[&str]]) -> String {
+    let names: Vec<&str> = allowed
+        .iter()
+        .flat_map(|names| names.iter().copied())
+        .collect();
+    format!(
+        "!({}) || variables.spec.securityContext.sysctls.all(s, {} in {})",
+        pod_sc_has("sysctls"),
+        value_or("s", "name", "''"),
+        string_list(&names)
+    )
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(_: &dyn CelExemptions) -> String {
+    cel_with(&[ADDED_V1_0])
+}
+
+/// v1.27+ in CEL.
+fn cel_v1_27(_: &dyn CelExemptions) -> String {
+    cel_with(&[ADDED_V1_0, ADDED_V1_27])
+}
+
+/// v1.29+ in CEL.
+fn cel_v1_29(_: &dyn CelExemptions) -> String {
+    cel_with(&[ADDED_V1_0, ADDED_V1_27, ADDED_V1_29])
+}
+
+/// v1.32+ in CEL.
+fn cel_v1_32(_: &dyn CelExemptions) -> String {
+    cel_with(&[ADDED_V1_0, ADDED_V1_27, ADDED_V1_29, ADDED_V1_32])
+}
+
+/// v1.37+ in CEL.
+fn cel_v1_37(_: &dyn CelExemptions) -> String {
+    cel_with(&[
+        ADDED_V1_0,
+        ADDED_V1_27,
+        ADDED_V1_29,
+        ADDED_V1_32,
+        ADDED_V1_37,
+    ])
 }

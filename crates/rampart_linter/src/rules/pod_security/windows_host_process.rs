@@ -85,6 +85,7 @@ pub(super) static CHECK: Check = Check {
     definitions: &[CheckDefinition {
         min_minor: 0,
         evaluate: evaluate_v1_0,
+        cel: cel_v1_0,
         overrides: &[],
     }],
 };
@@ -129,4 +130,13 @@ fn evaluate_v1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         offenders,
     })
+}
+
+/// v1.0+ in CEL.
+fn cel_v1_0(_: &dyn CelExemptions) -> String {
+    format!(
+        "!({} && variables.spec.securityContext.windowsOptions.hostProcess == true) && variables.containers.all(c, !({} && c.securityContext.windowsOptions.hostProcess == true))",
+        pod_sc_has("windowsOptions.hostProcess"),
+        container_sc_has("c", "windowsOptions.hostProcess"),
+    )
 }
