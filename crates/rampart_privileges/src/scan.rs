@@ -73,6 +73,17 @@ impl PrivilegeExplainer for KnowledgeExplainer {
                 {
                     pointers.push(pointer);
                 }
+                // Root is what a missing or false runAsNonRoot allows, here or at pod level.
+                if matches!(judgement.privilege.kind, PrivilegeKind::RunAsRoot { .. })
+                    && let Some(container) = pod
+                        .containers
+                        .iter()
+                        .find(|c| judgement.privilege.container.as_deref() == Some(c.name))
+                {
+                    pointers
+                        .push(pod.container_pointer(container, "/securityContext/runAsNonRoot"));
+                    pointers.push(pod.spec_pointer("/securityContext/runAsNonRoot"));
+                }
                 let explained =
                     judgement.verdict == Verdict::Explained && self.mode != ExplainMode::Off;
                 let explanation = explained.then(|| {

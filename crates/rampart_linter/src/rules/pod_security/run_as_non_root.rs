@@ -175,9 +175,10 @@ fn evaluate_v1_35(pod: &Pod<'_>) -> Option<Failure> {
     evaluate_v1_0(pod)
 }
 
-/// v1.0+ in CEL. A container that would run as root only for lack of a
-/// `runAsUser` (no user set here or at pod level) is the privilege an
-/// exception (`runAsRoot`) may allow.
+/// v1.0+ in CEL. A container that runs as root (user 0, or no user set
+/// here or at pod level) holds the privilege an exception (`runAsRoot`) may
+/// allow; a pod-level `runAsNonRoot: false` is allowed when every container
+/// it lets run as root is.
 fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
     let pod_set = pod_sc_has("runAsNonRoot");
     let pod_false = format!("{pod_set} && variables.spec.securityContext.runAsNonRoot == false");
@@ -186,18 +187,21 @@ fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
     let ok =
         format!("({own} && c.securityContext.runAsNonRoot == true) || (!({own}) && {pod_true})");
     let allowed = exempt.container(&RunAsNonRoot::META, "c", CelPrivilege::RunAsRoot);
-    let allowed = if allowed == crate::pss::cel::FALSE {
-        allowed
-    } else {
-        format!(
-            "!{WINDOWS_FOR_PRIVILEGES} && !({}) && !({}) && ({allowed})",
-            container_sc_has("c", "runAsUser"),
-            pod_sc_has("runAsUser")
-        )
-    };
+    if allowed == crate::pss::cel::FALSE {
+        return format!("!({pod_false}) && variables.containers.all(c, {ok})");
+    }
+    let own_user = container_sc_has("c", "runAsUser");
+    let pod_user = pod_sc_has("runAsUser");
+    let holds_root = format!(
+        "!{WINDOWS_FOR_PRIVILEGES} && (({own_user}) ? c.securityContext.runAsUser == 0 : (({pod_user}) ? variables.spec.securityContext.runAsUser == 0 : !({ok})))"
+    );
+    let pod = format!(
+        "!({pod_false}) || (variables.containers.exists(c, {holds_root}) && variables.containers.all(c, !({holds_root}) || ({allowed})))"
+    );
+    // Under a pod-level `false`, containers that do not set it themselves
+    // are the pod's offender, not their own.
     format!(
-        "!({pod_false}) && variables.containers.all(c, {})",
-        or(ok, allowed)
+        "({pod}) && variables.containers.all(c, ({ok}) || (({pod_false}) && !({own})) || (({holds_root}) && ({allowed})))"
     )
 }
 
