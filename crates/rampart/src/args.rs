@@ -35,6 +35,9 @@ pub enum Command {
     Trim(TrimArgs),
     /// Serve the admission webhook (AdmissionReview v1 over HTTPS).
     Webhook(WebhookArgs),
+    /// Compile the admission policy for the API server itself.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -380,4 +383,70 @@ fn parse_cluster_version(value: &str) -> Result<u32, String> {
         Ok(PolicyVersion::Latest) => Err("a cluster version is `v1.N`, not `latest`".into()),
         Err(e) => Err(format!("{e}")),
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Write the policy as ValidatingAdmissionPolicies and bindings
+    /// (admissionregistration.k8s.io/v1): the Pod Security checks and the
+    /// scoped exceptions in CEL, bound per namespace as `admission:` says.
+    Vap(VapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VapArgs {
+    /// Config file: admission levels per namespace, privilege exceptions,
+    /// ignored rules (default: none).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The mode for namespaces the config's `admission:` section does not
+    /// cover: `enforce` denies Pods (workloads get warnings), `warn` and
+    /// `audit` bind with the `Warn` and `Audit` actions.
+    #[arg(long, value_enum, default_value_t = WebhookMode::Enforce)]
+    pub mode: WebhookMode,
+
+    /// Pod Security Standards level for those namespaces.
+    #[arg(long, default_value = "restricted", value_parser = parse_level)]
+    pub pss_level: Level,
+
+    /// Pod Security Standards policy version: `latest` or `v1.N`.
+    #[arg(long, default_value = "latest", value_parser = parse_version)]
+    pub pss_version: PolicyVersion,
+
+    /// What the API server does when a policy cannot be evaluated.
+    #[arg(long, value_enum, default_value_t = FailurePolicyArg::Fail)]
+    pub failure_policy: FailurePolicyArg,
+
+    /// A namespace no binding selects (repeatable), e.g. `kube-system`.
+    #[arg(long, value_name = "NAMESPACE")]
+    pub exclude_namespace: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VapFormat::Yaml)]
+    pub format: VapFormat,
+
+    /// Write the objects to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Instead of writing the policy, judge these manifests with it (as a
+    /// CREATE in their namespace) and report what the API server would do:
+    /// exit 1 when one is denied.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub test: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailurePolicyArg {
+    Fail,
+    Ignore,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VapFormat {
+    /// A YAML stream, one document per object.
+    Yaml,
+    /// A `v1` `List` of the objects.
+    Json,
 }

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Trim(args) => commands::trim::run(&args),
         Command::Webhook(args) => commands::webhook::run(&args),
+        Command::Policy(command) => commands::policy::run(&command),
     };
     match result {
         Ok(code) => code,

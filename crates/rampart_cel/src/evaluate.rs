@@ -513,3 +513,21 @@ pub fn request_for(object: &Value, operation: &str, namespace: &str) -> Request 
         ..Request::default()
     }
 }
+
+/// The API-server defaulting that matters to Pod Security, applied as it is
+/// before admission: volumes without a source become `emptyDir`; a Pod's
+/// host-network ports get `hostPort`.
+pub fn admission_defaults(object: &mut Value) {
+    let is_pod = object.get("kind").and_then(Value::as_str) == Some("Pod");
+    let pointer = match object.get("kind").and_then(Value::as_str) {
+        Some("Pod") => "/spec",
+        Some("CronJob") => "/spec/jobTemplate/spec/template/spec",
+        _ => "/spec/template/spec",
+    };
+    if let Some(spec) = object.pointer_mut(pointer) {
+        rampart_linter::pss::apply_api_defaults(spec);
+        if is_pod {
+            rampart_linter::pss::apply_pod_host_network_port_defaults(spec);
+        }
+    }
+}

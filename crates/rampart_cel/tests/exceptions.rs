@@ -8,12 +8,12 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use rampart_cel::evaluate::request_for;
+use rampart_cel::evaluate::{admission_defaults, request_for};
 use rampart_cel::{Evaluator, FailurePolicy, VapOptions, compile};
 use rampart_linter::admission::ModeLevels;
 use rampart_linter::checker::CheckOptions;
 use rampart_linter::exemptions::Config;
-use rampart_linter::pss::{self, Level, PolicyVersion};
+use rampart_linter::pss::{Level, PolicyVersion};
 use rampart_privileges::KnowledgeBase;
 use rampart_privileges::scan::{ExplainMode, KnowledgeExplainer};
 use rampart_source::SourceFile;
@@ -146,10 +146,7 @@ fn verdicts(object: &Value, level: Level) -> (bool, bool, Vec<String>) {
         .unwrap();
     // The API server defaults the object before admission.
     let mut defaulted = object.clone();
-    if let Some(spec) = defaulted.get_mut("spec") {
-        pss::apply_api_defaults(spec);
-        pss::apply_pod_host_network_port_defaults(spec);
-    }
+    admission_defaults(&mut defaulted);
     let outcome = evaluator.admit(&request_for(&defaulted, "CREATE", namespace));
     (webhook, outcome.allowed(), outcome.denied)
 }

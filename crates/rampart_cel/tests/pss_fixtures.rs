@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::date;
-use rampart_cel::evaluate::request_for;
+use rampart_cel::evaluate::{admission_defaults, request_for};
 use rampart_cel::{Evaluator, FailurePolicy, VapOptions, compile};
 use rampart_linter::admission::ModeLevels;
 use rampart_linter::exemptions::Config;
@@ -45,10 +45,7 @@ fn evaluator(level: Level, version: PolicyVersion) -> Evaluator {
 
 /// The object as the API server hands it to admission: defaulted.
 fn defaulted(mut object: Value) -> Value {
-    if let Some(spec) = object.get_mut("spec") {
-        pss::apply_api_defaults(spec);
-        pss::apply_pod_host_network_port_defaults(spec);
-    }
+    admission_defaults(&mut object);
     object
 }
 

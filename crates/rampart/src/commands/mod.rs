@@ -1,5 +1,6 @@
 pub mod explain;
 pub mod fix;
+pub mod policy;
 pub mod rule;
 pub mod scan;
 pub mod trim;

@@ -208,9 +208,9 @@ fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
             "!({}) || {pod_type} in {allowed_types}",
             pod_sc_has("appArmorProfile")
         ),
-        format!(
-            "{pod_type} == 'Unconfined' && ({})",
-            exempt.pod(rule, CelPrivilege::AppArmorUnconfined)
+        and(
+            format!("{pod_type} == 'Unconfined'"),
+            exempt.pod(rule, CelPrivilege::AppArmorUnconfined),
         ),
     );
     let container_type = value_or("c.securityContext.appArmorProfile", "type", "''");
@@ -221,8 +221,8 @@ fn cel_v1_0(exempt: &dyn CelExemptions) -> String {
                 "!({}) || {container_type} in {allowed_types}",
                 container_sc_has("c", "appArmorProfile")
             ),
-            format!(
-                "{container_type} == 'Unconfined' && ({})",
+            and(
+                format!("{container_type} == 'Unconfined'"),
                 exempt.container(rule, "c", CelPrivilege::AppArmorUnconfined)
             ),
         )

@@ -86,7 +86,7 @@ pub static RULES: [&RuleMeta; 19] = {
 /// Everything a check file needs.
 mod prelude {
     pub(super) use crate::pss::cel::{
-        CelExemptions, CelPrivilege, USER_NAMESPACED_POD, WINDOWS_FOR_PRIVILEGES, WINDOWS_POD,
+        CelExemptions, CelPrivilege, USER_NAMESPACED_POD, WINDOWS_FOR_PRIVILEGES, WINDOWS_POD, and,
         container_sc_has, has_path, or, pod_sc_has, quote, string_list, unless, value_or,
     };
     pub(super) use crate::pss::check::{Check, CheckDefinition, Failure};

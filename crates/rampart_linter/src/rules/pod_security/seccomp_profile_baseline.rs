@@ -270,9 +270,9 @@ fn cel_v1_19(exempt: &dyn CelExemptions) -> String {
             "!({}) || {pod_type} in {allowed_types}",
             pod_sc_has("seccompProfile")
         ),
-        format!(
-            "{pod_type} == 'Unconfined' && ({})",
-            cel_pod_unconfined_allowed(rule, exempt)
+        and(
+            format!("{pod_type} == 'Unconfined'"),
+            cel_pod_unconfined_allowed(rule, exempt),
         ),
     );
     let container_type = value_or("c.securityContext.seccompProfile", "type", "''");
@@ -281,9 +281,9 @@ fn cel_v1_19(exempt: &dyn CelExemptions) -> String {
             "!({}) || {container_type} in {allowed_types}",
             container_sc_has("c", "seccompProfile")
         ),
-        format!(
-            "{container_type} == 'Unconfined' && ({})",
-            exempt.container(rule, "c", CelPrivilege::SeccompUnconfined)
+        and(
+            format!("{container_type} == 'Unconfined'"),
+            exempt.container(rule, "c", CelPrivilege::SeccompUnconfined),
         ),
     );
     format!("({pod}) && variables.containers.all(c, {containers})")

@@ -196,18 +196,18 @@ fn cel_v1_19(exempt: &dyn CelExemptions) -> String {
     );
     let pod = or(
         format!("!({pod_set}) || {pod_type} in {allowed_types}"),
-        format!(
-            "{pod_type} == 'Unconfined' && ({})",
-            super::seccomp_profile_baseline::cel_pod_unconfined_allowed(rule, exempt)
+        and(
+            format!("{pod_type} == 'Unconfined'"),
+            super::seccomp_profile_baseline::cel_pod_unconfined_allowed(rule, exempt),
         ),
     );
     let own = container_sc_has("c", "seccompProfile");
     let container_type = value_or("c.securityContext.seccompProfile", "type", "''");
     let explicit = or(
         format!("{container_type} in {allowed_types}"),
-        format!(
-            "{container_type} == 'Unconfined' && ({})",
-            exempt.container(rule, "c", CelPrivilege::SeccompUnconfined)
+        and(
+            format!("{container_type} == 'Unconfined'"),
+            exempt.container(rule, "c", CelPrivilege::SeccompUnconfined),
         ),
     );
     // A container without a profile fails only when the pod sets none either
