@@ -82,6 +82,10 @@ fn generated_files(root: &Path) -> Vec<(PathBuf, String)> {
         .collect();
     files.push((root.join("docs/rules/README.md"), rules_index(&rules)));
     files.push((root.join("docs/cli.md"), cli_reference()));
+    files.push((
+        root.join("docs/rampart.schema.json"),
+        rampart_linter::config_schema::json_schema(),
+    ));
     let (base, errors) = rampart_privileges::KnowledgeBase::builtin();
     for error in &errors {
         eprintln!("warning: {error}");

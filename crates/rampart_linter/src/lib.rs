@@ -5,6 +5,7 @@ pub mod agent_privileges;
 pub mod checker;
 pub mod cluster;
 pub mod cluster_rbac;
+pub mod config_schema;
 pub mod exceptions;
 pub mod exemptions;
 pub mod facts;
