@@ -87,6 +87,8 @@ impl std::fmt::Debug for Connection {
 /// Builds a client from a kubeconfig (`--kubeconfig`, `--context`) or the
 /// in-cluster configuration. Nothing is sent to the server yet.
 pub async fn connect(options: &ConnectOptions) -> Result<Connection, ClusterError> {
+    // TLS through ring, as the webhook (no aws-lc); set only if nothing was.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let kube_options = KubeConfigOptions {
         context: options.context.clone(),
         ..KubeConfigOptions::default()
@@ -390,6 +392,21 @@ fn problem_of(error: kube::Error, verb: &'static str) -> Problem {
         kube::Error::Api(status) if !status.message.is_empty() => {
             Problem::Failed(format!("HTTP {}: {}", status.code, status.message))
         }
-        _ => Problem::Failed(error.to_string()),
+        _ => Problem::Failed(chain(&error)),
     }
+}
+
+/// The error and its causes: `client error (Connect): tcp connect error: Connection refused`.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
 }
