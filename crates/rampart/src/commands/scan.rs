@@ -171,7 +171,7 @@ fn scan_inputs(
         let mut part = Report::default();
         let results: Vec<FileReport> = chunk
             .par_iter()
-            .map(|input| check_input(input, &options))
+            .map(|input| check_input(input, options))
             .collect();
         // Reserve once: findings are large, and growing the vector moves them all.
         part.objects
@@ -193,7 +193,7 @@ fn scan_inputs(
     });
     // The cross-object rules run once every file has been checked.
     let cluster_parts = |each: &mut dyn FnMut(Report) -> anyhow::Result<()>| {
-        cluster_reports(&facts.borrow(), &options, each)
+        cluster_reports(&facts.borrow(), options, each)
     };
 
     // Text and JSON are written chunk by chunk, so memory stays bounded by the
@@ -231,7 +231,7 @@ fn scan_inputs(
                     errors.suppressed
                 )?;
             }
-            for status in exemption_statuses(&config, options.today) {
+            for status in exemption_statuses(config, options.today) {
                 let rules = status.rules.join(",");
                 if status.expired {
                     writeln!(
@@ -272,7 +272,7 @@ fn scan_inputs(
                 Ok(())
             })?;
             stream.add(&Report {
-                exemptions: exemption_statuses(&config, options.today),
+                exemptions: exemption_statuses(config, options.today),
                 ..Report::default()
             })?;
             stream.finish()?;
@@ -293,7 +293,7 @@ fn scan_inputs(
                 report.suppressed += part.suppressed;
                 Ok(())
             })?;
-            report.exemptions = exemption_statuses(&config, options.today);
+            report.exemptions = exemption_statuses(config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
             if args.format == Format::Sarif {
