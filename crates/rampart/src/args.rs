@@ -261,6 +261,29 @@ pub struct ScanArgs {
     /// Only read and parse the input (the benchmark's floor).
     #[arg(long, hide = true)]
     pub parse_only: bool,
+
+    /// Scan the objects of a live cluster instead of files (see
+    /// docs/cluster-scan.md); no PATH then.
+    #[arg(long, conflicts_with = "paths")]
+    pub cluster: bool,
+
+    /// Kubeconfig file for `--cluster` (default: `KUBECONFIG`, `~/.kube/config`,
+    /// then the in-cluster service account).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context for `--cluster` (default: the current context).
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
+
+    /// Only these namespaces with `--cluster` (repeatable; default: all).
+    #[arg(long, short = 'n', value_name = "NS", requires = "cluster")]
+    pub namespace: Vec<String>,
+
+    /// With `--cluster`, also report Pods, ReplicaSets and Jobs that a
+    /// scanned controller owns (by default its findings cover them).
+    #[arg(long, requires = "cluster")]
+    pub include_owned: bool,
 }
 
 #[derive(Debug, Args)]

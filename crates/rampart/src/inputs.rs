@@ -9,17 +9,33 @@ use rampart_source::SourceFile;
 use rampart_yaml::{Limits, Node, parse_stream};
 
 /// One thing to scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Input {
     Stdin,
     File(PathBuf),
+    /// A source already in memory (a live cluster object).
+    Source(SourceFile),
 }
+
+impl PartialEq for Input {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Input::Stdin, Input::Stdin) => true,
+            (Input::File(a), Input::File(b)) => a == b,
+            (Input::Source(a), Input::Source(b)) => a.name() == b.name() && a.text() == b.text(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Input {}
 
 impl Input {
     pub fn display_name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
             Input::File(path) => path.display().to_string(),
+            Input::Source(file) => file.name().to_string(),
         }
     }
 
@@ -27,6 +43,7 @@ impl Input {
     pub fn read(&self, max_bytes: usize) -> Result<SourceFile, InputError> {
         let name = self.display_name();
         let bytes = match self {
+            Input::Source(file) => return Ok(file.clone()),
             Input::Stdin => {
                 let mut buffer = Vec::new();
                 std::io::stdin()

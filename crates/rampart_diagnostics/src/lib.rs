@@ -37,6 +37,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
+pub use rampart_source::Origin;
 use rampart_source::{Position, SourceFile, TextRange};
 use serde::{Deserialize, Serialize};
 
@@ -188,6 +189,29 @@ impl Finding {
 }
 
 impl Finding {
+    /// Whether the finding is about a live cluster object (`rampart scan --cluster`).
+    pub fn is_cluster(&self) -> bool {
+        self.file.is_cluster()
+    }
+
+    /// What locates a finding about a live cluster object, whose source
+    /// lines mean nothing: `Kind namespace/name /json/pointer`. `None` for
+    /// findings in files.
+    pub fn cluster_location(&self) -> Option<String> {
+        if !self.is_cluster() {
+            return None;
+        }
+        let mut location = match &self.object {
+            Some(object) => object.to_string(),
+            None => self.file.name().to_string(),
+        };
+        if let Some(pointer) = &self.pointer {
+            location.push(' ');
+            location.push_str(pointer);
+        }
+        Some(location)
+    }
+
     /// 1-based position of the start of the range.
     pub fn start(&self) -> Position {
         self.file.position(self.range.start)
@@ -250,6 +274,8 @@ pub struct ObjectSummary {
     pub helm_source: Option<String>,
     /// Pod Security Standards evaluation, `null` for non-pod objects.
     pub pss: serde_json::Value,
+    /// A file, or a live cluster object.
+    pub origin: Origin,
 }
 
 /// Metadata of a rule, for SARIF `tool.driver.rules`.

@@ -137,6 +137,7 @@ fn summary(
         namespace: namespace.map(Into::into),
         name: Some(name.into()),
         helm_source: None,
+        origin: Default::default(),
         pss: Value::Null,
     }
 }

@@ -195,6 +195,7 @@ fn sample_report() -> Report {
             namespace: None,
             name: Some("web".into()),
             helm_source: Some("web/templates/pod.yaml".into()),
+            origin: Default::default(),
             pss: json!({
                 "level": "baseline",
                 "version": "latest",
@@ -210,6 +211,7 @@ fn sample_report() -> Report {
             namespace: Some("datadog".into()),
             name: Some("datadog-agent".into()),
             helm_source: None,
+            origin: Default::default(),
             pss: json!({
                 "level": "baseline",
                 "version": "latest",
@@ -633,6 +635,7 @@ fn summary_line(findings: &[Severity], objects: usize, errors: usize) -> String 
             namespace: None,
             name: None,
             helm_source: None,
+            origin: Default::default(),
             pss: Value::Null,
         });
     }

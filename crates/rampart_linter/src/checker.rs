@@ -354,6 +354,7 @@ fn check_object(
         name: object.name.map(str::to_string),
         helm_source: document.helm_source.clone(),
         pss: pss_json,
+        origin: file.origin(),
     });
 }
 

@@ -13,7 +13,7 @@ pub struct ObjectFacts {
     pub file: String,
     /// Where to point a finding about this object (its `metadata.name`, or the object).
     pub range: TextRange,
-    /// Kept only for standard input, which cannot be read twice.
+    /// Kept only for standard input and live cluster objects, which cannot be read twice.
     pub source: Option<SourceFile>,
     pub api_version: String,
     pub kind: String,
@@ -140,7 +140,7 @@ pub fn facts_of(
     Some(ObjectFacts {
         file: file.name().to_string(),
         range: range(),
-        source: (file.name() == "<stdin>").then(|| file.clone()),
+        source: (file.name() == "<stdin>" || file.is_cluster()).then(|| file.clone()),
         api_version: api_version.to_string(),
         kind: kind.to_string(),
         namespace: object.namespace.unwrap_or("").to_string(),

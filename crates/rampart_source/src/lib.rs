@@ -118,6 +118,18 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Where a source text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Origin {
+    /// A file (or standard input): lines and columns mean something to the user.
+    #[default]
+    File,
+    /// An object read from a live cluster's API and rendered as text for the
+    /// checker: its lines and columns mean nothing to the user, the object
+    /// and the JSON pointer locate a finding.
+    Cluster,
+}
+
 /// A named source text with its line index, shared cheaply between diagnostics.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -129,10 +141,16 @@ struct SourceFileInner {
     name: String,
     text: String,
     index: LineIndex,
+    origin: Origin,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self::with_origin(name, text, Origin::File)
+    }
+
+    /// A source of the given origin ([`Origin::Cluster`] for live objects).
+    pub fn with_origin(name: impl Into<String>, text: impl Into<String>, origin: Origin) -> Self {
         let text = text.into();
         let index = LineIndex::new(&text);
         Self {
@@ -140,8 +158,18 @@ impl SourceFile {
                 name: name.into(),
                 text,
                 index,
+                origin,
             }),
         }
+    }
+
+    pub fn origin(&self) -> Origin {
+        self.inner.origin
+    }
+
+    /// Whether the text is a rendering of a live cluster object.
+    pub fn is_cluster(&self) -> bool {
+        self.inner.origin == Origin::Cluster
     }
 
     pub fn name(&self) -> &str {

@@ -78,7 +78,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
                 std::fs::write(path, &outcome.text)
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
-            Input::File(_) => {}
+            Input::File(_) | Input::Source(_) => {}
         }
     }
     let verb = if args.diff || args.dry_run {

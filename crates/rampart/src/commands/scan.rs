@@ -14,12 +14,13 @@ use rampart_diagnostics::{ExemptionStatus, Report, RuleDescriptor, Summary, rend
 use rampart_linter::checker::{CheckOptions, FileReport, check_file};
 use std::collections::BTreeMap;
 
-use rampart_diagnostics::InputError;
+use rampart_diagnostics::{InputError, SkippedInput};
 use rampart_linter::cluster;
 use rampart_linter::exemptions::Config;
 use rampart_linter::facts::ObjectFacts;
 use rampart_linter::pss;
 use rampart_linter::rule::RuleSettings;
+use rampart_source::SourceFile;
 use rampart_yaml::parse_stream;
 use rayon::prelude::*;
 use serde_json::json;
@@ -37,6 +38,61 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
+    if !args.cluster
+        && (args.kubeconfig.is_some()
+            || args.context.is_some()
+            || !args.namespace.is_empty()
+            || args.include_owned)
+    {
+        anyhow::bail!("--kubeconfig, --context, --namespace and --include-owned need --cluster");
+    }
+    // The config first: a broken one stops the scan before any work.
+    let (config, options) = prepare(args)?;
+    if args.cluster {
+        let snapshot = super::cluster::snapshot(args)?;
+        let inputs = snapshot.sources().into_iter().map(Input::Source).collect();
+        let mut out = open_output(args)?;
+        return scan_inputs(
+            args,
+            &config,
+            &options,
+            inputs,
+            Vec::new(),
+            Vec::new(),
+            &mut out,
+        );
+    }
+    let inputs::Collected {
+        inputs,
+        errors: walk_errors,
+        skipped: walk_skipped,
+    } = inputs::collect(&args.paths);
+    let mut out = open_output(args)?;
+    scan_inputs(
+        args,
+        &config,
+        &options,
+        inputs,
+        walk_errors,
+        walk_skipped,
+        &mut out,
+    )
+}
+
+/// Scans sources already in memory (a cluster snapshot) with the options of
+/// `args`, writing the report to `out`: what `run` does after reading.
+pub fn scan_sources(
+    args: &ScanArgs,
+    sources: Vec<SourceFile>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let (config, options) = prepare(args)?;
+    let inputs = sources.into_iter().map(Input::Source).collect();
+    scan_inputs(args, &config, &options, inputs, Vec::new(), Vec::new(), out)
+}
+
+/// The config file and the check options `args` ask for.
+fn prepare(args: &ScanArgs) -> anyhow::Result<(Arc<Config>, CheckOptions)> {
     let config = load_config(args.config.as_ref(), &args.paths)?;
     let mut allowed_registries = args.allowed_registry.clone();
     allowed_registries.extend(config.allowed_registries.iter().cloned());
@@ -75,14 +131,21 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         },
         ..CheckOptions::default()
     };
-    let inputs::Collected {
-        inputs,
-        errors: walk_errors,
-        skipped: walk_skipped,
-    } = inputs::collect(&args.paths);
-    let mut out = open_output(args)?;
+    Ok((config, options))
+}
+
+fn scan_inputs(
+    args: &ScanArgs,
+    config: &Config,
+    options: &CheckOptions,
+    inputs: Vec<Input>,
+    walk_errors: Vec<InputError>,
+    walk_skipped: Vec<SkippedInput>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let mut out = out;
     if args.parse_only {
-        return parse_only(&inputs, &options, walk_errors.len(), &mut out);
+        return parse_only(&inputs, options, walk_errors.len(), &mut out);
     }
 
     let color = match args.color {
@@ -108,7 +171,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         let mut part = Report::default();
         let results: Vec<FileReport> = chunk
             .par_iter()
-            .map(|input| check_input(input, &options))
+            .map(|input| check_input(input, options))
             .collect();
         // Reserve once: findings are large, and growing the vector moves them all.
         part.objects
@@ -130,7 +193,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     });
     // The cross-object rules run once every file has been checked.
     let cluster_parts = |each: &mut dyn FnMut(Report) -> anyhow::Result<()>| {
-        cluster_reports(&facts.borrow(), &options, each)
+        cluster_reports(&facts.borrow(), options, each)
     };
 
     // Text and JSON are written chunk by chunk, so memory stays bounded by the
@@ -168,7 +231,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                     errors.suppressed
                 )?;
             }
-            for status in exemption_statuses(&config, options.today) {
+            for status in exemption_statuses(config, options.today) {
                 let rules = status.rules.join(",");
                 if status.expired {
                     writeln!(
@@ -209,7 +272,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 Ok(())
             })?;
             stream.add(&Report {
-                exemptions: exemption_statuses(&config, options.today),
+                exemptions: exemption_statuses(config, options.today),
                 ..Report::default()
             })?;
             stream.finish()?;
@@ -230,7 +293,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 report.suppressed += part.suppressed;
                 Ok(())
             })?;
-            report.exemptions = exemption_statuses(&config, options.today);
+            report.exemptions = exemption_statuses(config, options.today);
             failed = report.has_findings_at_or_above(args.fail_on);
             has_errors = !report.errors.is_empty();
             if args.format == Format::Sarif {

@@ -5,8 +5,8 @@ use std::io::{self, Read, Seek, Write};
 use serde::Serialize;
 
 use crate::{
-    AgentExplanation, ExemptionStatus, Finding, InputError, ObjectRef, ObjectSummary, Report,
-    Severity, SkippedInput, StandardTag,
+    AgentExplanation, ExemptionStatus, Finding, InputError, ObjectRef, ObjectSummary, Origin,
+    Report, Severity, SkippedInput, StandardTag,
 };
 
 /// Version of the JSON contract; only additive changes within a version.
@@ -41,6 +41,9 @@ struct JsonObject<'a> {
     name: Option<&'a str>,
     helm_source: Option<&'a str>,
     pss: &'a serde_json::Value,
+    /// `"cluster"` for a live object (`rampart scan --cluster`); absent for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +68,9 @@ struct JsonFinding<'a> {
     /// JSON pointer of the field inside its document, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pointer: Option<&'a str>,
+    /// `"cluster"` for a live object (`rampart scan --cluster`); absent for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -108,6 +114,7 @@ impl<'a> From<&'a ObjectSummary> for JsonObject<'a> {
             name: o.name.as_deref(),
             helm_source: o.helm_source.as_deref(),
             pss: &o.pss,
+            source: source_of(o.origin),
         }
     }
 }
@@ -133,7 +140,15 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             helm_source: f.helm_source.as_deref(),
             explanation: f.explanation.as_deref(),
             pointer: f.pointer.as_deref(),
+            source: source_of(f.file.origin()),
         }
+    }
+}
+
+fn source_of(origin: Origin) -> Option<&'static str> {
+    match origin {
+        Origin::File => None,
+        Origin::Cluster => Some("cluster"),
     }
 }
 

@@ -208,7 +208,11 @@ fn failure_text(finding: &Finding) -> String {
     let start = finding.start();
     let mut text = format!(
         "{}: {} {} ({})\n{}",
-        location(finding.file.name(), start.line, start.column),
+        finding.cluster_location().unwrap_or_else(|| location(
+            finding.file.name(),
+            start.line,
+            start.column
+        )),
         finding.rule,
         finding.rule_name,
         finding.severity,

@@ -265,8 +265,15 @@ fn write_finding(
         let _ = writeln!(yaml, "      {key}: {}", quote(value));
     };
     property("file", finding.file.name());
-    property("line", &start.line.to_string());
-    property("column", &start.column.to_string());
+    if finding.is_cluster() {
+        // A live object: the pointer locates the field, lines mean nothing.
+        if let Some(pointer) = &finding.pointer {
+            property("pointer", pointer);
+        }
+    } else {
+        property("line", &start.line.to_string());
+        property("column", &start.column.to_string());
+    }
     if let Some(container) = &finding.container {
         property("container", container);
     }

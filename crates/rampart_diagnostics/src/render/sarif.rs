@@ -6,9 +6,10 @@ use std::io::{self, Write};
 use rampart_source::{Position, TextRange};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactContent, ArtifactLocation, Invocation, Location, Message, MultiformatMessageString,
-    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactContent, ArtifactLocation, Invocation, Location, LogicalLocation, Message,
+    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
 };
 
 use super::floor_char_boundary;
@@ -205,20 +206,46 @@ fn result(finding: &Finding, rule_index: usize, fingerprint: String) -> SarifRes
             result_level(finding.severity)
         })
         .message(Message::builder().text(finding.message.as_str()).build())
-        .locations(vec![
-            Location::builder()
-                .physical_location(
-                    PhysicalLocation::builder()
-                        .artifact_location(artifact_location(finding.file.name()))
-                        .region(region(finding))
-                        .build(),
-                )
-                .build(),
-        ])
+        .locations(vec![location(finding)])
         .partial_fingerprints(partial_fingerprints)
         .properties(
             PropertyBag::builder()
                 .additional_properties(properties)
+                .build(),
+        )
+        .build()
+}
+
+/// Where the finding is: a region of a file, or, for a live cluster object
+/// (whose source lines mean nothing), the object's URI and a logical location
+/// `Kind/namespace/name` (the pointer is in the properties).
+fn location(finding: &Finding) -> Location {
+    if finding.is_cluster() {
+        let mut physical = PhysicalLocation::builder()
+            .artifact_location(ArtifactLocation::builder().uri(finding.file.name()).build())
+            .build();
+        physical.region = None;
+        let mut location = Location::builder().physical_location(physical).build();
+        if let Some(object) = &finding.object {
+            let mut name = object.kind.clone();
+            for part in [&object.namespace, &object.name].into_iter().flatten() {
+                name.push('/');
+                name.push_str(part);
+            }
+            location.logical_locations = Some(vec![
+                LogicalLocation::builder()
+                    .fully_qualified_name(name)
+                    .kind("resource")
+                    .build(),
+            ]);
+        }
+        return location;
+    }
+    Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(artifact_location(finding.file.name()))
+                .region(region(finding))
                 .build(),
         )
         .build()

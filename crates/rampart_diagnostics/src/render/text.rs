@@ -104,12 +104,16 @@ fn finding_group(finding: &Finding, options: &TextOptions) -> Group<'static> {
         .primary_title(clean(&finding.message))
         .id(clean(&finding.rule));
     let mut elements: Vec<Element<'static>> = Vec::new();
-    elements.push(location(
-        &finding.file,
-        finding.range,
-        Some(clean(&finding.rule_name)),
-        options,
-    ));
+    match finding.cluster_location() {
+        // A live object's source is only a rendering: name the object and field.
+        Some(place) => elements.push(Origin::path(clean(&place)).into()),
+        None => elements.push(location(
+            &finding.file,
+            finding.range,
+            Some(clean(&finding.rule_name)),
+            options,
+        )),
+    }
     if let Some(help) = &finding.help {
         elements.push(Level::HELP.message(clean(help)).into());
     }
@@ -131,7 +135,9 @@ fn finding_group(finding: &Finding, options: &TextOptions) -> Group<'static> {
 /// `DaemonSet ns/name, container "agent"; pss:baseline:privileged, cis-k8s:5.2.2`.
 fn context_note(finding: &Finding) -> String {
     let mut note = String::new();
-    if let Some(object) = &finding.object {
+    if let Some(object) = &finding.object
+        && !finding.is_cluster()
+    {
         note.push_str(&object.to_string());
     }
     if let Some(container) = &finding.container {
@@ -152,6 +158,7 @@ fn context_note(finding: &Finding) -> String {
 fn error_group(error: &InputError, options: &TextOptions) -> Group<'static> {
     let title = Level::ERROR.primary_title(clean(&error.message));
     let element = match &error.source {
+        Some((file, _)) if file.is_cluster() => origin(file.name(), 0, 0),
         Some((file, range)) => location(file, *range, None, options),
         None => origin(&error.file, error.line, error.column),
     };
