@@ -37,6 +37,8 @@ pub enum ConnectError {
 /// listing one namespace within `timeout` (so that missing RBAC shows at
 /// startup, not as a webhook that never becomes ready).
 pub async fn connect(timeout: Duration) -> Result<Client, ConnectError> {
+    // rustls on ring, as the server uses.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let config = Config::infer()
         .await
         .map_err(|e| ConnectError::NoConfig(e.to_string()))?;

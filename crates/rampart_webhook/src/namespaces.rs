@@ -275,6 +275,7 @@ pub fn check_existing_pods(
         policy.to_string()
     ));
     let distinct = violations.len();
+    let mut lines = Vec::new();
     for (violation, names) in violations.into_iter().take(limits.max_violations) {
         let shown: Vec<&str> = names.iter().take(NAMES_SHOWN).map(String::as_str).collect();
         let others = names.len() - shown.len();
@@ -283,8 +284,11 @@ pub fn check_existing_pods(
             1 => " (and 1 other pod)".to_string(),
             n => format!(" (and {n} other pods)"),
         };
-        warnings.push(format!("{}{more}: {violation}", shown.join(", ")));
+        lines.push(format!("{}{more}: {violation}", shown.join(", ")));
     }
+    // In a stable order, by pod names (as PSA sorts them).
+    lines.sort();
+    warnings.extend(lines);
     if distinct > limits.max_violations {
         warnings.push(format!(
             "and {} more distinct violations",
@@ -320,4 +324,58 @@ fn prioritize(pods: Vec<Value>) -> Vec<Value> {
     }
     first.extend(rest);
     first
+}
+
+#[cfg(test)]
+mod tests {
+    use rampart_linter::pss::{Level, PolicyVersion};
+    use serde_json::json;
+
+    use super::*;
+
+    fn at(level: Option<Level>, version: PolicyVersion) -> ModePolicy {
+        ModePolicy { level, version }
+    }
+
+    #[test]
+    fn stricter_follows_psa() {
+        let latest = PolicyVersion::Latest;
+        let v30 = PolicyVersion::Minor(30);
+        let baseline = at(Some(Level::Baseline), latest);
+        let restricted = at(Some(Level::Restricted), latest);
+        assert!(is_stricter(baseline, restricted));
+        assert!(is_stricter(at(None, latest), baseline));
+        assert!(is_stricter(at(Some(Level::Privileged), latest), baseline));
+        assert!(!is_stricter(restricted, baseline));
+        assert!(!is_stricter(baseline, baseline));
+        assert!(!is_stricter(baseline, at(None, latest)));
+        assert!(!is_stricter(baseline, at(Some(Level::Privileged), latest)));
+        // Another version: judged again, even at a lower level.
+        assert!(is_stricter(restricted, at(Some(Level::Baseline), v30)));
+    }
+
+    #[test]
+    fn one_pod_per_controller_comes_first() {
+        let pod = |name: &str, owner: Option<&str>| {
+            let mut pod = json!({"metadata": {"name": name}});
+            if let Some(owner) = owner {
+                pod["metadata"]["ownerReferences"] =
+                    json!([{"uid": owner, "controller": true}, {"uid": "x", "controller": false}]);
+            }
+            pod
+        };
+        let ordered = prioritize(vec![
+            pod("a1", Some("a")),
+            pod("a2", Some("a")),
+            pod("a3", Some("a")),
+            pod("b1", Some("b")),
+            pod("lone", None),
+            pod("b2", Some("b")),
+        ]);
+        let names: Vec<&str> = ordered
+            .iter()
+            .filter_map(|p| p.pointer("/metadata/name").and_then(Value::as_str))
+            .collect();
+        assert_eq!(names, ["a1", "b1", "lone", "a2", "a3", "b2"]);
+    }
 }
