@@ -53,8 +53,8 @@ pub struct WebhookArgs {
 
     /// `enforce` denies violating Pods (workloads get warnings), `warn`
     /// answers with warnings, `audit` with audit annotations. The config's
-    /// `admission:` section, when present, sets the modes and levels instead
-    /// (by default and per namespace).
+    /// `admission:` section and the namespaces' Pod Security labels, when
+    /// present, set the modes and levels instead (per namespace and mode).
     #[arg(long, value_enum, default_value_t = WebhookMode::Enforce)]
     pub mode: WebhookMode,
 
