@@ -56,8 +56,8 @@ pub struct WebhookArgs {
 
     /// `enforce` denies violating Pods (workloads get warnings), `warn`
     /// answers with warnings, `audit` with audit annotations. The config's
-    /// `admission:` section, when present, sets the modes and levels instead
-    /// (by default and per namespace).
+    /// `admission:` section and the namespaces' Pod Security labels, when
+    /// present, set the modes and levels instead (per namespace and mode).
     #[arg(long, value_enum, default_value_t = WebhookMode::Enforce)]
     pub mode: WebhookMode,
 
@@ -90,6 +90,21 @@ pub struct WebhookArgs {
     /// configuration's timeoutSeconds).
     #[arg(long, default_value_t = 8000)]
     pub timeout_ms: u64,
+
+    /// Read the namespaces' `pod-security.kubernetes.io/*` labels from the
+    /// cluster (a watch of Namespaces; needs get, list and watch on
+    /// namespaces and list on pods). `auto`: when the in-cluster config or a
+    /// kubeconfig reaches the API server, else warn and run without; `on`:
+    /// fail at startup without cluster access; `off`: never.
+    #[arg(long, value_enum, default_value_t = NamespaceLabels::Auto)]
+    pub namespace_labels: NamespaceLabels,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NamespaceLabels {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -658,3 +658,33 @@ fn fix_writes_diffs_and_files() {
     let stdin = rampart(&["fix", "-"], Some(original), &repo());
     assert!(String::from_utf8_lossy(&stdin.stdout).contains("runAsNonRoot: true"));
 }
+
+#[test]
+fn webhook_with_namespace_labels_on_fails_at_startup_without_a_cluster() {
+    let dir = temp_dir("webhook-no-cluster");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args([
+            "webhook",
+            "--cert",
+            "missing.crt",
+            "--key",
+            "missing.key",
+            "--listen",
+            "127.0.0.1:0",
+            "--namespace-labels",
+            "on",
+        ])
+        .current_dir(&dir)
+        .env("KUBECONFIG", dir.join("no-kubeconfig"))
+        .env("HOME", &dir)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--namespace-labels=on, but the cluster cannot be used"),
+        "{stderr}"
+    );
+}

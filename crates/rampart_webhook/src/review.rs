@@ -9,6 +9,9 @@ use rampart_linter::pss::{Level, PolicyVersion};
 use rampart_source::SourceFile;
 use serde_json::{Value, json};
 
+use crate::namespaces::{NamespaceLabelSource, PodCheckLimits, PodLister, namespace_warnings};
+use crate::policy::{ModePolicy, NamespacePolicy, resolve};
+
 /// What a violation does (the command line's single mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -29,6 +32,13 @@ pub struct Engine {
     pub fallback: ModeLevels,
     /// Findings below this severity are not reported.
     pub min_severity: Severity,
+    /// The namespaces' Pod Security labels (`None`: not read).
+    pub namespaces: Option<Arc<dyn NamespaceLabelSource>>,
+    /// Lists a namespace's pods when its enforce level becomes stricter
+    /// (`None`: no check of existing pods).
+    pub pods: Option<Arc<dyn PodLister>>,
+    /// How far that check goes.
+    pub pod_check: PodCheckLimits,
 }
 
 impl Engine {
@@ -60,7 +70,40 @@ impl Engine {
             options,
             fallback,
             min_severity: Severity::Info,
+            namespaces: None,
+            pods: None,
+            pod_check: PodCheckLimits::default(),
         }
+    }
+
+    /// Reads the namespaces' Pod Security labels from `source`.
+    pub fn with_namespaces(mut self, source: Arc<dyn NamespaceLabelSource>) -> Self {
+        self.namespaces = Some(source);
+        self
+    }
+
+    /// Judges a namespace's existing pods, listed by `lister`, when its
+    /// enforce level becomes stricter.
+    pub fn with_pod_lister(mut self, lister: Arc<dyn PodLister>) -> Self {
+        self.pods = Some(lister);
+        self
+    }
+
+    /// The levels of `namespace`: the config's entry, its labels, the
+    /// config's default, the command line (per mode, in that order).
+    pub fn policy_for(&self, namespace: &str) -> NamespacePolicy {
+        let labels = self.namespaces.as_ref().and_then(|s| s.labels(namespace));
+        resolve(
+            &self.options.config.admission,
+            namespace,
+            labels.as_ref(),
+            self.fallback,
+        )
+    }
+
+    /// Whether the namespace cache (when labels are read) has synced.
+    pub fn is_ready(&self) -> bool {
+        self.namespaces.as_ref().is_none_or(|s| s.is_synced())
     }
 }
 
@@ -129,6 +172,22 @@ pub fn review(body: &[u8], engine: &Engine) -> Result<Value, ReviewError> {
     let Some(object) = object else {
         return Ok(allow(Vec::new(), None));
     };
+    let group = request
+        .pointer("/kind/group")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if kind == "Namespace" && group.is_empty() {
+        // Always allowed; warnings when the Pod Security labels change.
+        let warnings = match (operation, sub_resource) {
+            ("CREATE", "") => namespace_warnings(object, None, engine),
+            ("UPDATE", "") => {
+                let old = request.get("oldObject").filter(|o| o.is_object());
+                namespace_warnings(object, Some(old.unwrap_or(&Value::Null)), engine)
+            }
+            _ => Vec::new(),
+        };
+        return Ok(allow(warnings, None));
+    }
     let is_pod = kind == "Pod";
     let judged = match (is_pod, operation, sub_resource) {
         (true, "CREATE", "") => true,
@@ -153,25 +212,24 @@ pub fn review(body: &[u8], engine: &Engine) -> Result<Value, ReviewError> {
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_string();
-    let levels = engine
-        .options
-        .config
-        .admission
-        .for_namespace(&namespace, engine.fallback);
-    // Each mode at its level; one evaluation per distinct level.
-    let mut by_level: Vec<(Level, Vec<String>)> = Vec::new();
-    let mut at = |level: Option<Level>| -> Vec<String> {
-        let Some(level) = level.filter(|l| *l != Level::Privileged) else {
+    let levels = engine.policy_for(&namespace);
+    // Each mode at its level; one evaluation per distinct level and version.
+    let mut by_level: Vec<(Level, PolicyVersion, Vec<String>)> = Vec::new();
+    let mut at = |mode: ModePolicy| -> Vec<String> {
+        let Some(level) = mode.level.filter(|l| *l != Level::Privileged) else {
             return Vec::new();
         };
-        if let Some((_, lines)) = by_level.iter().find(|(l, _)| *l == level) {
+        if let Some((_, _, lines)) = by_level
+            .iter()
+            .find(|(l, v, _)| *l == level && *v == mode.version)
+        {
             return lines.clone();
         }
-        let lines: Vec<String> = judge(&object, engine, level, levels.version)
+        let lines: Vec<String> = judge(&object, engine, level, mode.version)
             .iter()
             .map(describe)
             .collect();
-        by_level.push((level, lines.clone()));
+        by_level.push((level, mode.version, lines.clone()));
         lines
     };
     // Enforce applies to Pods; warn and audit to workload templates too (as PSA).
@@ -214,7 +272,12 @@ fn respond(response: Value) -> Value {
 
 /// The findings that count for the object at `level` (notes and low
 /// severities left out).
-fn judge(object: &Value, engine: &Engine, level: Level, version: PolicyVersion) -> Vec<Finding> {
+pub(crate) fn judge(
+    object: &Value,
+    engine: &Engine,
+    level: Level,
+    version: PolicyVersion,
+) -> Vec<Finding> {
     let text = serde_json::to_string_pretty(object).unwrap_or_default();
     let file = SourceFile::new("request", text);
     let mut options = (*engine.options).clone();

@@ -73,10 +73,23 @@ pub fn router(
     Router::new()
         .route("/validate", post(validate))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Ready once the namespace cache (when labels are read) has synced.
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.engine.is_ready() {
+        "ok".into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the namespace cache has not synced yet\n",
+        )
+            .into_response()
+    }
 }
 
 async fn validate(State(state): State<AppState>, body: Bytes) -> Response {

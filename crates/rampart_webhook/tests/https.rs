@@ -161,3 +161,111 @@ async fn serves_reviews_over_tls_and_reloads_the_certificate() {
     );
     handle.graceful_shutdown(Some(Duration::from_secs(1)));
 }
+
+/// One privileged pod, whatever the namespace.
+struct OnePod;
+
+impl rampart_webhook::namespaces::PodLister for OnePod {
+    fn list_pods(
+        &self,
+        _namespace: &str,
+        _limit: usize,
+        _budget: Duration,
+    ) -> Result<rampart_webhook::namespaces::PodPage, rampart_webhook::namespaces::ListError> {
+        let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "old-pod", "namespace": "team"},
+            "spec": {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": true}}]}});
+        Ok(rampart_webhook::namespaces::PodPage {
+            pods: vec![pod],
+            ..Default::default()
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_labels_over_tls_readiness_and_warnings() {
+    use rampart_webhook::namespaces::StaticNamespaces;
+
+    let dir = temp_dir("labels");
+    let ca = write_cert(&dir);
+    let namespaces = Arc::new(StaticNamespaces::new().with(
+        "team",
+        [("pod-security.kubernetes.io/enforce", "privileged")],
+    ));
+    namespaces.set_synced(false);
+    let engine = Engine::new(
+        Arc::new(CheckOptions {
+            posture_rules: false,
+            ..CheckOptions::default()
+        }),
+        Mode::Enforce,
+        rampart_linter::pss::Level::Restricted,
+    )
+    .with_namespaces(Arc::clone(&namespaces) as _)
+    .with_pod_lister(Arc::new(OnePod));
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        cert: dir.join("tls.crt"),
+        key: dir.join("tls.key"),
+        max_concurrency: 2,
+        timeout: Duration::from_secs(5),
+        reload_interval: Duration::from_secs(60),
+    };
+    let handle = axum_server::Handle::new();
+    tokio::spawn(serve_with(
+        config,
+        Arc::new(engine),
+        Arc::new(Metrics::default()),
+        handle.clone(),
+    ));
+    let addr = handle.listening().await.unwrap();
+
+    let (status, body) = request(addr, &ca, "GET", "/readyz", b"").await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    namespaces.set_synced(true);
+    let (status, _) = request(addr, &ca, "GET", "/readyz", b"").await.unwrap();
+    assert_eq!(status, 200);
+
+    // `team` is labelled privileged: the privileged pod is allowed there.
+    let pod = PRIVILEGED.replace("\"namespace\":\"ns\"", "\"namespace\":\"team\"");
+    let (status, body) = request(addr, &ca, "POST", "/validate", pod.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let review: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(review["response"]["allowed"], true, "{review}");
+
+    // Relabelling it restricted (dry run): allowed, with the existing pod named.
+    let relabel = serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "ns1", "kind": {"group": "", "version": "v1", "kind": "Namespace"},
+            "operation": "UPDATE", "name": "team", "dryRun": true,
+            "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team",
+                "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},
+            "oldObject": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team",
+                "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}}});
+    let (status, body) = request(
+        addr,
+        &ca,
+        "POST",
+        "/validate",
+        relabel.to_string().as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let review: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(review["response"]["uid"], "ns1");
+    assert_eq!(review["response"]["allowed"], true);
+    let warnings = review["response"]["warnings"].as_array().unwrap();
+    assert_eq!(
+        warnings[0],
+        "existing pods in namespace \"team\" violate the new PodSecurity enforce level \"restricted:latest\""
+    );
+    assert!(
+        warnings[1..]
+            .iter()
+            .all(|w| w.as_str().unwrap().starts_with("old-pod: ")),
+        "{warnings:?}"
+    );
+    handle.graceful_shutdown(Some(Duration::from_secs(1)));
+}

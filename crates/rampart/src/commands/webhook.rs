@@ -8,10 +8,11 @@ use anyhow::Context;
 use rampart_linter::checker::CheckOptions;
 use rampart_linter::exemptions::Config;
 use rampart_privileges::scan::{ExplainMode, KnowledgeExplainer};
+use rampart_webhook::cluster::{ClusterNamespaces, ClusterPods, connect};
 use rampart_webhook::server::{Metrics, ServerConfig, serve};
 use rampart_webhook::{Engine, Mode};
 
-use crate::args::{WebhookArgs, WebhookMode};
+use crate::args::{NamespaceLabels, WebhookArgs, WebhookMode};
 
 pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
     let config = match &args.config {
@@ -45,7 +46,7 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
         agent_privileges,
         ..CheckOptions::default()
     };
-    let engine = Arc::new(Engine::new(
+    let engine = Engine::new(
         Arc::new(options),
         match args.mode {
             WebhookMode::Enforce => Mode::Enforce,
@@ -53,7 +54,7 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
             WebhookMode::Audit => Mode::Audit,
         },
         args.pss_level,
-    ));
+    );
     let server = ServerConfig {
         listen: args.listen,
         cert: args.cert.clone(),
@@ -69,8 +70,56 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
         .max_blocking_threads(args.max_concurrency.max(1))
         .build()
         .context("cannot start the async runtime")?;
-    runtime
-        .block_on(serve(server, engine, Arc::new(Metrics::default())))
-        .context("the webhook stopped")?;
+    runtime.block_on(async {
+        let engine = Arc::new(with_namespace_labels(engine, args.namespace_labels).await?);
+        serve(server, engine, Arc::new(Metrics::default()))
+            .await
+            .context("the webhook stopped")
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long the startup check of cluster access may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects the engine to the cluster's namespaces (and pods), as
+/// `--namespace-labels` says.
+async fn with_namespace_labels(engine: Engine, mode: NamespaceLabels) -> anyhow::Result<Engine> {
+    if mode == NamespaceLabels::Off {
+        return Ok(engine);
+    }
+    match connect(PROBE_TIMEOUT).await {
+        Ok(client) => {
+            log(
+                "reading the namespaces' Pod Security labels from the cluster",
+                None,
+            );
+            let namespaces = ClusterNamespaces::start(client.clone());
+            let pods = ClusterPods::new(client, tokio::runtime::Handle::current());
+            Ok(engine
+                .with_namespaces(namespaces)
+                .with_pod_lister(Arc::new(pods)))
+        }
+        Err(error) if mode == NamespaceLabels::On => Err(anyhow::anyhow!(
+            "--namespace-labels=on, but the cluster cannot be used: {error}"
+        )),
+        Err(error) => {
+            log(
+                "no cluster access: running without the namespaces' Pod Security labels \
+                 (levels from the config and the command line only)",
+                Some(&error.to_string()),
+            );
+            Ok(engine)
+        }
+    }
+}
+
+/// One JSON line on standard error, as the server logs.
+fn log(msg: &str, error: Option<&str>) {
+    let mut line = serde_json::json!({ "msg": msg });
+    if let Some(error) = error {
+        line["level"] = "warning".into();
+        line["error"] = error.into();
+    }
+    eprintln!("{line}");
 }
