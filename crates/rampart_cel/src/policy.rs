@@ -300,11 +300,12 @@ pub fn compile(config: &Config, options: &VapOptions) -> Compiled {
     }
 
     let default = config.admission.default.unwrap_or(options.fallback);
-    let named: Vec<&(String, ModeLevels)> = config
+    let named: Vec<(String, ModeLevels)> = config
         .admission
         .namespaces
         .iter()
         .filter(|(name, _)| !options.exclude_namespaces.contains(name))
+        .map(|(name, _)| (name.clone(), namespace_levels(config, name, default)))
         .collect();
     // (mode, level, version, selection)
     let mut assignments: Vec<(Mode, Level, PolicyVersion, Selection)> = Vec::new();
@@ -389,6 +390,28 @@ pub fn compile(config: &Config, options: &VapOptions) -> Compiled {
         }
     }
     compiled
+}
+
+/// A namespace's levels as the webhook resolves them without labels: the
+/// modes (and version) its entry names, the rest from `base`.
+fn namespace_levels(config: &Config, namespace: &str, base: ModeLevels) -> ModeLevels {
+    let Some((levels, set)) = config.admission.namespace_entry(namespace) else {
+        return base;
+    };
+    ModeLevels {
+        enforce: if set.enforce {
+            levels.enforce
+        } else {
+            base.enforce
+        },
+        warn: if set.warn { levels.warn } else { base.warn },
+        audit: if set.audit { levels.audit } else { base.audit },
+        version: if set.version {
+            levels.version
+        } else {
+            base.version
+        },
+    }
 }
 
 /// A short, stable name suffix (FNV-1a of the text).

@@ -242,11 +242,18 @@ pub fn review(body: &[u8], engine: &Engine) -> Result<Value, ReviewError> {
     let audited = at(levels.audit);
     if !enforced.is_empty() {
         let message = format!("rampart denied this pod: {}", enforced.join("; "));
+        // The audit record holds what was denied and what the audit level finds.
+        let mut recorded = enforced.clone();
+        for line in audited {
+            if !recorded.contains(&line) {
+                recorded.push(line);
+            }
+        }
         let mut response = json!({
             "uid": uid,
             "allowed": false,
             "status": {"code": 403, "reason": "Forbidden", "message": message},
-            "auditAnnotations": {"rampart.dev/violations": enforced.join("; ")},
+            "auditAnnotations": {"rampart.dev/violations": recorded.join("; ")},
         });
         if !warned.is_empty() {
             response["warnings"] = json!(warned);
