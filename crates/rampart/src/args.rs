@@ -38,6 +38,8 @@ pub enum Command {
     /// Compile the admission policy for the API server itself.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Detect threats in Kubernetes audit logs (JSON lines, gzip, stdin).
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -486,5 +488,57 @@ pub enum VapFormat {
     /// A YAML stream, one document per object.
     Yaml,
     /// A `v1` `List` of the objects.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit log files (JSON lines of `audit.k8s.io` events or EventLists,
+    /// gzip or plain); `-` reads standard input.
+    #[arg(default_value = "-", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: readable lines, or one JSON object per signal.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+
+    /// Write signals to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// More detections: a YAML file in rampart's detection format (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub detections: Vec<PathBuf>,
+
+    /// Only these detections (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+
+    /// Not these detections (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+
+    /// Leave out signals below this severity.
+    #[arg(long, value_enum, default_value = "info")]
+    pub min_severity: Severity,
+
+    /// Print the summary table (signals per rule, unreadable lines) on
+    /// standard error at the end.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Parse every event and run no detection (the benchmark's floor).
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+
+    /// List the detections and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    /// JSON lines (docs/audit.md): a public contract.
     Json,
 }

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Trim(args) => commands::trim::run(&args),
         Command::Webhook(args) => commands::webhook::run(&args),
         Command::Policy(command) => commands::policy::run(&command),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     match result {
         Ok(code) => code,

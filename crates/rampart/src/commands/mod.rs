@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod cluster;
 pub mod explain;
 pub mod fix;

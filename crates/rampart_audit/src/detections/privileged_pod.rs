@@ -1,0 +1,65 @@
+use serde_json::Value;
+
+use super::{Candidate, Context, Detection, containers, created_phrase, created_pod_specs};
+use crate::meta::DetectionMeta;
+use crate::signal::Signal;
+
+crate::detection! {
+    /// ## What it does
+    /// Reports a pod or workload (Deployment, DaemonSet, StatefulSet,
+    /// ReplicaSet, Job, CronJob, ReplicationController) created with a
+    /// privileged container, including init and ephemeral containers.
+    ///
+    /// ## Why is this bad?
+    /// A privileged container is root on the node: every capability, every
+    /// device, no seccomp or AppArmor. Creating one is the shortest path from
+    /// API access to node compromise.
+    ///
+    /// ## ATT&CK
+    /// T1611 Escape to Host; T1610 Deploy Container.
+    ///
+    /// ## Known false positives
+    /// Node agents that need it (CNI, CSI, some security agents) when they are
+    /// installed or upgraded; compare with `rampart explain`.
+    pub PrivilegedPod {
+        code: "KA002",
+        name: "privileged-pod-created",
+        severity: High,
+        mitre: ["T1611", "T1610"],
+    }
+}
+
+impl Detection for PrivilegedPod {
+    fn meta(&self) -> &'static DetectionMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Vec<Candidate>) {
+        let mut names: Vec<&str> = Vec::new();
+        for spec in created_pod_specs(cx) {
+            for container in containers(spec) {
+                let privileged = container
+                    .pointer("/securityContext/privileged")
+                    .and_then(Value::as_bool)
+                    == Some(true);
+                if privileged {
+                    names.push(container.get("name").and_then(Value::as_str).unwrap_or("?"));
+                }
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let summary = format!(
+            "{} created {} with privileged container {}",
+            cx.event.username(),
+            created_phrase(cx),
+            names.join(", ")
+        );
+        out.push(Candidate::signal(Signal::of(
+            &Self::META,
+            cx.event,
+            summary,
+        )));
+    }
+}

@@ -1,0 +1,428 @@
+//! The audit event, borrowed from the input line: strings are slices of it
+//! (copied only when JSON escapes them) and the request and response objects
+//! stay raw JSON until a detection asks for them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// `audit.k8s.io/v1` (and `v1beta1`) `Event`, the fields detections read.
+#[derive(Debug, Default)]
+pub struct AuditEvent<'a> {
+    pub api_version: Option<Cow<'a, str>>,
+    pub level: Option<Cow<'a, str>>,
+    pub audit_id: Option<Cow<'a, str>>,
+    pub stage: Option<Cow<'a, str>>,
+    pub request_uri: Option<Cow<'a, str>>,
+    pub verb: Option<Cow<'a, str>>,
+    pub user: UserInfo<'a>,
+    pub impersonated_user: Option<UserInfo<'a>>,
+    pub source_ips: Vec<Cow<'a, str>>,
+    pub user_agent: Option<Cow<'a, str>>,
+    pub object_ref: Option<ObjectRef<'a>>,
+    pub response_status: Option<ResponseStatus<'a>>,
+    pub request_object: Option<&'a RawValue>,
+    pub response_object: Option<&'a RawValue>,
+    pub request_received_timestamp: Option<Cow<'a, str>>,
+    pub stage_timestamp: Option<Cow<'a, str>>,
+    /// `audit.k8s.io/v1beta1`'s `timestamp`.
+    pub timestamp: Option<Cow<'a, str>>,
+    pub annotations: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Top-level fields the model does not know.
+    pub unknown_fields: u32,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UserInfo<'a> {
+    #[serde(borrow, default)]
+    pub username: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub uid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub groups: Vec<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef<'a> {
+    #[serde(borrow, default)]
+    pub resource: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub api_group: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub subresource: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResponseStatus<'a> {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(borrow, default)]
+    pub reason: Option<Cow<'a, str>>,
+}
+
+/// One line of input: an event, or an `EventList`'s events.
+#[derive(Debug)]
+pub enum Record<'a> {
+    Event(Box<AuditEvent<'a>>),
+    List(Vec<AuditEvent<'a>>),
+}
+
+impl<'a> AuditEvent<'a> {
+    pub fn username(&self) -> &str {
+        self.user.username.as_deref().unwrap_or("")
+    }
+    pub fn verb(&self) -> &str {
+        self.verb.as_deref().unwrap_or("")
+    }
+    pub fn stage(&self) -> &str {
+        self.stage.as_deref().unwrap_or("")
+    }
+    pub fn resource(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.resource.as_deref())
+            .unwrap_or("")
+    }
+    pub fn subresource(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.subresource.as_deref())
+            .unwrap_or("")
+    }
+    pub fn namespace(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.namespace.as_deref())
+            .unwrap_or("")
+    }
+    pub fn name(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.name.as_deref())
+            .unwrap_or("")
+    }
+    pub fn api_group(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.api_group.as_deref())
+            .unwrap_or("")
+    }
+    pub fn code(&self) -> Option<i64> {
+        self.response_status.as_ref().and_then(|s| s.code)
+    }
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+    /// The API server's authorization decision (`allow`, `forbid`), when recorded.
+    pub fn decision(&self) -> Option<&str> {
+        self.annotation("authorization.k8s.io/decision")
+    }
+    /// The request completed (or, for long-running requests, started) without an error.
+    pub fn succeeded(&self) -> bool {
+        match self.code() {
+            Some(code) => (100..400).contains(&code),
+            None => self.decision() != Some("forbid"),
+        }
+    }
+    /// `system:` identities: control-plane components, nodes, service accounts.
+    pub fn is_system_user(&self) -> bool {
+        self.username().starts_with("system:")
+    }
+    /// The stage at which a completed request is judged: `ResponseComplete`,
+    /// or an event without a stage.
+    pub fn is_complete(&self) -> bool {
+        matches!(self.stage(), "ResponseComplete" | "")
+    }
+    /// The request object parsed, when the audit level recorded it.
+    pub fn request_json(&self) -> Option<serde_json::Value> {
+        self.request_object
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+    /// The timestamp of the stage (else of the request), as written.
+    pub fn time(&self) -> &str {
+        self.stage_timestamp
+            .as_deref()
+            .or(self.request_received_timestamp.as_deref())
+            .or(self.timestamp.as_deref())
+            .unwrap_or("")
+    }
+}
+
+/// Why a line is not an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("not valid JSON: {0}")]
+    Json(String),
+    #[error("not an audit event (kind {0:?})")]
+    NotAnEvent(String),
+}
+
+/// Parses one line: an `Event` (with or without `apiVersion`/`kind`) or an `EventList`.
+pub fn parse_record(line: &[u8]) -> Result<Record<'_>, ParseError> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let parsed = EventOrList::deserialize(&mut de).map_err(|e| ParseError::Json(e.to_string()))?;
+    de.end().map_err(|e| ParseError::Json(e.to_string()))?;
+    match parsed.kind.as_deref() {
+        Some("EventList") => Ok(Record::List(parsed.items.unwrap_or_default())),
+        None | Some("Event") => Ok(Record::Event(Box::new(parsed.event))),
+        Some(other) => Err(ParseError::NotAnEvent(other.to_owned())),
+    }
+}
+
+struct EventOrList<'a> {
+    kind: Option<Cow<'a, str>>,
+    event: AuditEvent<'a>,
+    items: Option<Vec<AuditEvent<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum Field {
+    #[serde(rename = "kind")]
+    Kind,
+    #[serde(rename = "apiVersion")]
+    ApiVersion,
+    #[serde(rename = "level")]
+    Level,
+    #[serde(rename = "auditID")]
+    AuditId,
+    #[serde(rename = "stage")]
+    Stage,
+    #[serde(rename = "requestURI")]
+    RequestUri,
+    #[serde(rename = "verb")]
+    Verb,
+    #[serde(rename = "user")]
+    User,
+    #[serde(rename = "impersonatedUser")]
+    ImpersonatedUser,
+    #[serde(rename = "sourceIPs")]
+    SourceIps,
+    #[serde(rename = "userAgent")]
+    UserAgent,
+    #[serde(rename = "objectRef")]
+    ObjectRef,
+    #[serde(rename = "responseStatus")]
+    ResponseStatus,
+    #[serde(rename = "requestObject")]
+    RequestObject,
+    #[serde(rename = "responseObject")]
+    ResponseObject,
+    #[serde(rename = "requestReceivedTimestamp")]
+    RequestReceivedTimestamp,
+    #[serde(rename = "stageTimestamp")]
+    StageTimestamp,
+    #[serde(rename = "timestamp")]
+    Timestamp,
+    #[serde(rename = "annotations")]
+    Annotations,
+    #[serde(rename = "items")]
+    Items,
+    /// Known fields of an event or list that detections do not read.
+    #[serde(rename = "metadata")]
+    Metadata,
+    #[serde(other)]
+    Unknown,
+}
+
+impl<'de> Deserialize<'de> for EventOrList<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditEvent<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let parsed = deserializer.deserialize_map(EventVisitor)?;
+        Ok(parsed.event)
+    }
+}
+
+/// `null` reads as absent.
+fn optional<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Option<T>, A::Error> {
+    map.next_value::<Option<T>>()
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = EventOrList<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an audit Event or EventList object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = EventOrList {
+            kind: None,
+            event: AuditEvent::default(),
+            items: None,
+        };
+        let e = &mut out.event;
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Kind => out.kind = optional(&mut map)?,
+                Field::ApiVersion => e.api_version = optional(&mut map)?,
+                Field::Level => e.level = optional(&mut map)?,
+                Field::AuditId => e.audit_id = optional(&mut map)?,
+                Field::Stage => e.stage = optional(&mut map)?,
+                Field::RequestUri => e.request_uri = optional(&mut map)?,
+                Field::Verb => e.verb = optional(&mut map)?,
+                Field::User => e.user = optional(&mut map)?.unwrap_or_default(),
+                Field::ImpersonatedUser => e.impersonated_user = optional(&mut map)?,
+                Field::SourceIps => e.source_ips = optional(&mut map)?.unwrap_or_default(),
+                Field::UserAgent => e.user_agent = optional(&mut map)?,
+                Field::ObjectRef => e.object_ref = optional(&mut map)?,
+                Field::ResponseStatus => e.response_status = optional(&mut map)?,
+                Field::RequestObject => e.request_object = optional(&mut map)?,
+                Field::ResponseObject => e.response_object = optional(&mut map)?,
+                Field::RequestReceivedTimestamp => {
+                    e.request_received_timestamp = optional(&mut map)?
+                }
+                Field::StageTimestamp => e.stage_timestamp = optional(&mut map)?,
+                Field::Timestamp => e.timestamp = optional(&mut map)?,
+                Field::Annotations => {
+                    let annotations: Option<Annotations<'de>> = optional(&mut map)?;
+                    e.annotations = annotations.map(|a| a.0).unwrap_or_default();
+                }
+                Field::Items => out.items = optional(&mut map)?,
+                Field::Metadata => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Field::Unknown => {
+                    e.unknown_fields += 1;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `annotations`, kept in order as borrowed pairs.
+struct Annotations<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de> Deserialize<'de> for Annotations<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairsVisitor;
+        impl<'de> Visitor<'de> for PairsVisitor {
+            type Value = Annotations<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value: Option<Cow<'de, str>> = map.next_value()?;
+                    pairs.push((key, value.unwrap_or_default()));
+                }
+                Ok(Annotations(pairs))
+            }
+        }
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}
+
+/// Parameters of a request URI's query, percent-decoded:
+/// `command` values of `.../exec?command=sh&command=-c&container=x`.
+pub fn query_values<'u>(uri: &'u str, key: &'u str) -> impl Iterator<Item = String> + 'u {
+    let query = uri.split_once('?').map_or("", |(_, q)| q);
+    query.split('&').filter_map(move |pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_lists_and_unknown_fields() {
+        let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","stage":"ResponseComplete","verb":"create","user":{"username":"bob","groups":["g"]},"objectRef":{"resource":"pods","namespace":"ns","name":"p"},"responseStatus":{"code":201},"requestObject":{"spec":{"hostPID":true}},"annotations":{"authorization.k8s.io/decision":"allow"},"newField":1}"#;
+        let Ok(Record::Event(event)) = parse_record(line.as_bytes()) else {
+            panic!("not an event");
+        };
+        assert_eq!(event.username(), "bob");
+        assert_eq!(event.resource(), "pods");
+        assert_eq!(event.code(), Some(201));
+        assert_eq!(event.decision(), Some("allow"));
+        assert_eq!(event.unknown_fields, 1);
+        assert!(
+            event
+                .request_object
+                .is_some_and(|r| r.get().contains("hostPID"))
+        );
+
+        let list = r#"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{"verb":"get"},{"verb":"list"}]}"#;
+        let Ok(Record::List(items)) = parse_record(list.as_bytes()) else {
+            panic!("not a list");
+        };
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].verb(), "list");
+
+        assert!(matches!(
+            parse_record(br#"{"kind": 0}"#),
+            Err(ParseError::Json(_))
+        ));
+        assert!(matches!(
+            parse_record(br#"{"kind": "Pod"}"#),
+            Err(ParseError::NotAnEvent(_))
+        ));
+        assert!(parse_record(b"{").is_err());
+    }
+
+    #[test]
+    fn query_values_are_decoded() {
+        let uri = "/api/v1/namespaces/x/pods/p/exec?command=sh&command=-c&command=cat%20%2Fetc%2Fshadow&container=c&stdin=true";
+        let values: Vec<String> = query_values(uri, "command").collect();
+        assert_eq!(values, ["sh", "-c", "cat /etc/shadow"]);
+    }
+}
