@@ -21,14 +21,28 @@ pub struct DetectionMeta {
 }
 
 impl DetectionMeta {
-    /// The first paragraph of the documentation's "What it does".
-    pub fn summary(&self) -> &'static str {
+    /// The documentation as Markdown (the doc comment without its one-space indent).
+    pub fn markdown(&self) -> String {
+        let mut out = String::with_capacity(self.documentation.len());
+        for line in self.documentation.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The first paragraph of "What it does", on one line.
+    pub fn summary(&self) -> String {
         let text = self
             .documentation
             .split_once("## What it does")
             .map_or(self.documentation, |(_, rest)| rest);
-        let text = text.trim_start();
-        text.split("\n\n").next().unwrap_or("").trim()
+        let paragraph = text
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| l.is_empty())
+            .take_while(|l| !l.is_empty());
+        paragraph.collect::<Vec<_>>().join(" ")
     }
 }
 

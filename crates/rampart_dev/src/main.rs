@@ -49,12 +49,13 @@ fn main() -> anyhow::Result<()> {
     }
     if check {
         let expected: Vec<&PathBuf> = files.iter().map(|(p, _)| p).collect();
-        let rules_dir = root.join("docs/rules");
-        if let Ok(entries) = std::fs::read_dir(&rules_dir) {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if !expected.iter().any(|p| p.ends_with(entry.file_name())) {
-                    stale.push(path);
+        for dir in ["docs/rules", "docs/detections"] {
+            if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    if !expected.iter().any(|p| p.ends_with(entry.file_name())) {
+                        stale.push(path);
+                    }
                 }
             }
         }
@@ -82,6 +83,18 @@ fn generated_files(root: &Path) -> Vec<(PathBuf, String)> {
         .collect();
     files.push((root.join("docs/rules/README.md"), rules_index(&rules)));
     files.push((root.join("docs/cli.md"), cli_reference()));
+    let detections = rampart_audit::detections::builtin();
+    for detection in &detections {
+        let meta = detection.meta();
+        files.push((
+            root.join(format!("docs/detections/{}.md", meta.code)),
+            detection_page(meta),
+        ));
+    }
+    files.push((
+        root.join("docs/detections/README.md"),
+        detections_index(&detections),
+    ));
     files.push((
         root.join("docs/rampart.schema.json"),
         rampart_linter::config_schema::json_schema(),
@@ -309,4 +322,40 @@ fn write_command(page: &mut String, command: &mut clap::Command, path: &str) {
             write_command(page, sub, &format!("{path} {name}"));
         }
     }
+}
+
+/// One audit detection's page.
+fn detection_page(meta: &rampart_audit::meta::DetectionMeta) -> String {
+    let mut page = String::from(GENERATED);
+    let _ = writeln!(page, "# {} ({})\n", meta.name, meta.code);
+    let _ = writeln!(page, "- Severity: {}", meta.severity.as_str());
+    let _ = writeln!(page, "- MITRE ATT&CK: {}", meta.mitre.join(", "));
+    if let Some((rule, author)) = meta.derived_from {
+        let _ = writeln!(
+            page,
+            "- Derived from: {rule} (author: {author}); signals name it, as Sigma's DRL 1.1 asks"
+        );
+    }
+    page.push('\n');
+    page.push_str(&meta.markdown());
+    page
+}
+
+/// The index of audit detections.
+fn detections_index(detections: &[Box<dyn rampart_audit::detections::Detection>]) -> String {
+    let mut page = String::from(GENERATED);
+    page.push_str("# Audit-log detections\n\n`rampart audit` runs these on Kubernetes audit logs ([audit.md](../audit.md)); `rampart rule CODE` prints one. Validation against Falco's and Panther's labelled events: [DETECTIONS.md](../DETECTIONS.md).\n\n| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
+    for detection in detections {
+        let meta = detection.meta();
+        let _ = writeln!(
+            page,
+            "| [{code}]({code}.md) | {} | {} | {} | {} |",
+            meta.name,
+            meta.severity.as_str(),
+            meta.mitre.join(", "),
+            meta.summary(),
+            code = meta.code
+        );
+    }
+    page
 }

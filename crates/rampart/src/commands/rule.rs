@@ -36,7 +36,7 @@ pub fn run(args: &RuleArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .find(|r| r.code.eq_ignore_ascii_case(wanted) || r.name == wanted)
             else {
-                bail!("no rule `{wanted}`; `rampart rule` lists them");
+                return detection(wanted, args.format, &mut out);
             };
             match args.format {
                 RuleFormat::Text => {
@@ -75,4 +75,39 @@ fn rule_json(rule: &RuleMeta) -> serde_json::Value {
         "opt_in": rule.opt_in,
         "documentation": rule.documentation,
     })
+}
+
+/// An audit-log detection's documentation (`rampart rule KA001`).
+fn detection(wanted: &str, format: RuleFormat, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let detections = rampart_audit::detections::builtin();
+    let Some(meta) = detections
+        .iter()
+        .map(|d| d.meta())
+        .find(|m| m.code.eq_ignore_ascii_case(wanted) || m.name == wanted)
+    else {
+        bail!(
+            "no rule or detection `{wanted}`; `rampart rules` and `rampart audit --list` list them"
+        );
+    };
+    match format {
+        RuleFormat::Text => {
+            writeln!(out, "# {} ({})\n", meta.name, meta.code)?;
+            writeln!(out, "Severity: {}", meta.severity)?;
+            writeln!(out, "MITRE ATT&CK: {}", meta.mitre.join(", "))?;
+            if let Some((rule, author)) = meta.derived_from {
+                writeln!(out, "Derived from: {rule} (author: {author})")?;
+            }
+            writeln!(out, "\n{}", meta.markdown())?;
+        }
+        RuleFormat::Json => {
+            let value = json!({
+                "code": meta.code, "name": meta.name, "severity": meta.severity.as_str(),
+                "summary": meta.summary(), "mitre": meta.mitre,
+                "derivedFrom": meta.derived_from.map(|(rule, author)| json!({"rule": rule, "author": author})),
+                "documentation": meta.markdown(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
