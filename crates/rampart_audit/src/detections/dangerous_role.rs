@@ -8,7 +8,8 @@ crate::detection! {
     /// ## What it does
     /// Reports a Role or ClusterRole created, updated or patched with a
     /// dangerous rule: `*` in verbs or resources; the `escalate`, `bind` or
-    /// `impersonate` verbs; `pods/exec`, `pods/attach` or `nodes/proxy`; or
+    /// `impersonate` verbs; `pods/exec`, `pods/attach` or `nodes/proxy`
+    /// (also granted by RBAC's `*/exec`, `*/attach` and `*/proxy` forms); or
     /// read access to `secrets`.
     ///
     /// ## Why is this bad?
@@ -58,7 +59,12 @@ pub(crate) fn dangers(rule: &Value) -> Vec<String> {
         }
     }
     for resource in ["pods/exec", "pods/attach", "nodes/proxy"] {
-        if resources.iter().any(|r| r == resource) {
+        // RBAC matches `*/exec` against every resource's `exec` subresource.
+        let subresource = resource.split_once('/').map_or("", |(_, s)| s);
+        if resources
+            .iter()
+            .any(|r| r == resource || r.strip_prefix("*/") == Some(subresource))
+        {
             out.push(resource.to_owned());
         }
     }

@@ -5,8 +5,8 @@ use crate::signal::Signal;
 crate::detection! {
     /// ## What it does
     /// Reports a pod, DaemonSet, Deployment or service account created in
-    /// `kube-system` or `kube-public` by an identity that is not a system
-    /// component (its name does not start with `system:`).
+    /// `kube-system`, `kube-public` or `kube-node-lease` by an identity that
+    /// is not a system component (its name does not start with `system:`).
     ///
     /// ## Why is this bad?
     /// The system namespaces hold the control plane's add-ons and their
@@ -38,7 +38,10 @@ impl Detection for KubeSystemWorkload {
         let event = cx.event;
         if event.verb() != "create"
             || !event.subresource().is_empty()
-            || !matches!(event.namespace(), "kube-system" | "kube-public")
+            || !matches!(
+                event.namespace(),
+                "kube-system" | "kube-public" | "kube-node-lease"
+            )
             || !matches!(
                 event.resource(),
                 "pods" | "daemonsets" | "deployments" | "serviceaccounts"

@@ -3,11 +3,13 @@ use crate::event::query_values;
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
 use rampart_diagnostics::Severity;
+use serde_json::Value;
 
 crate::detection! {
     /// ## What it does
     /// Reports a `kubectl exec` or `kubectl attach` into a pod: one signal per
-    /// request (audit ID), with the command taken from the request URI.
+    /// request (audit ID), with the command taken from the request URI (or,
+    /// when the URI has none, from the request object, `PodExecOptions`).
     ///
     /// ## Why is this bad?
     /// An interactive shell in a running container is how attackers (and
@@ -15,8 +17,11 @@ crate::detection! {
     /// token (`cat /var/run/secrets/kubernetes.io/serviceaccount/token`) and
     /// move on. In production it should be rare and attributable.
     ///
-    /// A command that reads a service-account token or other credentials is
-    /// reported as critical; a shell as high.
+    /// A command that touches the mounted service-account credentials
+    /// (anything under `/run/secrets/` or `/var/run/secrets/`, where the
+    /// Kubernetes, EKS and Azure workload tokens live) or other credentials
+    /// (`/etc/shadow`, kubeconfigs, cloud credentials, the metadata
+    /// service) is reported as critical; any other command as high.
     ///
     /// ## ATT&CK
     /// T1609 Container Administration Command.
@@ -50,9 +55,32 @@ impl Detection for PodExec {
             return;
         }
         let uri = event.request_uri.as_deref().unwrap_or("");
-        let command: Vec<String> = query_values(uri, "command").collect();
+        let mut command: Vec<String> = query_values(uri, "command").collect();
+        let mut container = query_values(uri, "container").next().unwrap_or_default();
+        // Without the query (a trimmed URI), the options the request carried.
+        if (command.is_empty() || container.is_empty())
+            && let Some(options) = cx.request()
+        {
+            if command.is_empty() {
+                command = match options.get("command") {
+                    Some(Value::Array(parts)) => parts
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                    Some(Value::String(part)) => vec![part.clone()],
+                    _ => Vec::new(),
+                };
+            }
+            if container.is_empty() {
+                container = options
+                    .get("container")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+            }
+        }
         let command = command.join(" ");
-        let container = query_values(uri, "container").next().unwrap_or_default();
         let action = if event.subresource() == "attach" {
             "attached to".to_owned()
         } else if command.is_empty() {
@@ -77,7 +105,8 @@ impl Detection for PodExec {
 
 /// Critical for credential reads, high otherwise.
 fn severity_of(command: &str) -> Severity {
-    const CREDENTIALS: [&str; 5] = [
+    const CREDENTIALS: [&str; 6] = [
+        "run/secrets/",
         "serviceaccount/token",
         "/etc/shadow",
         ".kube/config",
