@@ -493,38 +493,69 @@ pub enum VapFormat {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+
     /// Audit log files (JSON lines of `audit.k8s.io` events or EventLists,
     /// gzip or plain); `-` reads standard input.
     #[arg(default_value = "-", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// Follow one growing log file: judge new lines as they are written,
+    /// through rotation (a new file under the name) and truncation, until
+    /// SIGINT or SIGTERM.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// With `--follow`: keep the position in FILE, so that a restart resumes
+    /// after the last judged line (nothing lost, nothing judged twice). A
+    /// file `--output` is appended to, and cut back to the checkpoint's
+    /// length on restart.
+    #[arg(long, value_name = "FILE", requires = "follow")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// With `--follow`: how often the file is checked, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000, requires = "follow")]
+    pub poll_interval_ms: u64,
+
     /// Output format: readable lines, or one JSON object per signal.
-    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text, global = true)]
     pub format: AuditFormat,
 
     /// Write signals to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
 
+    /// Also POST the signals to URL (http or https), batched as JSON lines
+    /// (`application/x-ndjson`); a slow or failing endpoint never holds
+    /// detection back (docs/audit-ingest.md).
+    #[arg(long, value_name = "URL", global = true)]
+    pub webhook_url: Option<String>,
+
+    /// More CA certificates (PEM) trusted for `--webhook-url`, beside the
+    /// system's.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub webhook_ca: Option<PathBuf>,
+
     /// More detections: a YAML file in rampart's detection format (repeatable).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub detections: Vec<PathBuf>,
 
     /// Only these detections (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[arg(long, value_delimiter = ',', value_name = "CODES", global = true)]
     pub select: Vec<String>,
 
     /// Not these detections (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[arg(long, value_delimiter = ',', value_name = "CODES", global = true)]
     pub ignore: Vec<String>,
 
     /// Leave out signals below this severity.
-    #[arg(long, value_enum, default_value = "info")]
+    #[arg(long, value_enum, default_value = "info", global = true)]
     pub min_severity: Severity,
 
     /// Print the summary table (signals per rule, unreadable lines) on
     /// standard error at the end.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub summary: bool,
 
     /// Parse every event and run no detection (the benchmark's floor).
@@ -534,6 +565,42 @@ pub struct AuditArgs {
     /// List the detections and exit.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Receive the API server's audit webhook backend over HTTPS
+    /// (`EventList` POSTs) and judge the events as they arrive.
+    Serve(AuditServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditServeArgs {
+    /// PEM certificate (chain) file; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+
+    /// PEM private key file; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:9443")]
+    pub listen: std::net::SocketAddr,
+
+    /// Directory where accepted batches are stored until judged (created
+    /// when missing); a restart judges what is left in it first.
+    #[arg(long, value_name = "DIR")]
+    pub spool: PathBuf,
+
+    /// Events accepted and not yet judged at most; batches beyond it are
+    /// answered 429 (the API server retries them).
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub queue_events: u64,
+
+    /// The `Retry-After` of a 429 answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub retry_after: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

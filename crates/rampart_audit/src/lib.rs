@@ -7,10 +7,14 @@ pub mod custom;
 pub mod detections;
 pub mod engine;
 pub mod event;
+pub mod follow;
+pub mod forward;
 pub mod input;
 pub mod meta;
 pub mod output;
+pub mod receiver;
 pub mod signal;
+pub mod spool;
 pub mod time;
 
 pub use engine::{Engine, State, Stats};

@@ -1,16 +1,27 @@
-//! `rampart audit`: threat detection on Kubernetes audit logs.
+//! `rampart audit`: threat detection on Kubernetes audit logs: files,
+//! `--follow` (a live log, with a checkpoint) and `serve` (the API server's
+//! audit webhook backend).
 
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use rampart_audit::custom::parse as parse_detections;
 use rampart_audit::detections::Detection;
+use rampart_audit::follow::{Checkpoint, FollowOptions, Follower, SignalWriter, stop_on_signal};
+use rampart_audit::forward::{ForwardConfig, Forwarder};
 use rampart_audit::output::{json_line, summary_table, text_line};
+use rampart_audit::receiver::{ReceiverConfig, ReceiverMetrics};
+use rampart_audit::spool::Spool;
 use rampart_audit::{Engine, Signal, State, Stats};
+use rampart_diagnostics::Severity;
 use rampart_source::SourceFile;
 
-use crate::args::{AuditArgs, AuditFormat};
+use crate::args::{AuditArgs, AuditCommand, AuditFormat, AuditServeArgs};
 
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let mut detections: Vec<Box<dyn Detection>> = rampart_audit::detections::builtin();
@@ -64,6 +75,13 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut engine = Engine::new(detections);
     engine.parse_only = args.parse_only;
+    if let Some(AuditCommand::Serve(serve)) = &args.command {
+        return run_serve(args, serve, engine, &names);
+    }
+    if args.follow {
+        return run_follow(args, &engine, &names);
+    }
+    let forwarder = start_forwarder(args)?;
 
     let mut writer: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -76,6 +94,9 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let mut sink = |signal: Signal| {
         if signal.severity < args.min_severity || write_error.is_some() {
             return;
+        }
+        if let Some(forwarder) = &forwarder {
+            forwarder.send(&signal);
         }
         let line = match args.format {
             AuditFormat::Json => json_line(&signal),
@@ -101,9 +122,24 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         }
     }
     writer.flush().context("cannot write the signals")?;
+    if let Some(forwarder) = forwarder {
+        forwarder.finish();
+    }
     if let Some(e) = write_error {
         return Err(e).context("cannot write the signals");
     }
+    report(&stats, args, &names);
+    Ok(if unreadable || stats.malformed > 0 || stats.oversize > 0 {
+        ExitCode::from(2)
+    } else if stats.signals > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The problems (and the summary table) on standard error.
+fn report(stats: &Stats, args: &AuditArgs, names: &[(&'static str, &'static str)]) {
     for problem in &stats.problems {
         eprintln!(
             "warning: {}:{}: {}",
@@ -116,13 +152,185 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {unlisted} more unreadable lines not listed");
     }
     if args.summary {
-        eprint!("{}", summary_table(&stats, &names));
+        eprint!("{}", summary_table(stats, names));
     }
-    Ok(if unreadable || stats.malformed > 0 || stats.oversize > 0 {
-        ExitCode::from(2)
-    } else if stats.signals > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+}
+
+fn start_forwarder(args: &AuditArgs) -> anyhow::Result<Option<Forwarder>> {
+    let Some(url) = &args.webhook_url else {
+        return Ok(None);
+    };
+    let mut config = ForwardConfig::new(url.clone());
+    if let Some(path) = &args.webhook_ca {
+        config.ca_pem =
+            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?);
+    }
+    Ok(Some(Forwarder::start(config)?))
+}
+
+/// Where `--follow` and `serve` write: the chosen format, above the minimum
+/// severity, to a file (appended to, synced at each commit) or standard
+/// output; and to the webhook URL.
+struct CliWriter {
+    file: Option<BufWriter<File>>,
+    stdout: BufWriter<std::io::Stdout>,
+    format: AuditFormat,
+    min_severity: Severity,
+    forwarder: Option<Forwarder>,
+    error: Option<std::io::Error>,
+}
+
+impl CliWriter {
+    /// Opens the output; a file is cut back to `keep` bytes (the length the
+    /// checkpoint recorded: later signals belong to lines judged again).
+    fn open(
+        args: &AuditArgs,
+        keep: Option<u64>,
+        forwarder: Option<Forwarder>,
+    ) -> anyhow::Result<Self> {
+        let file = match &args.output {
+            Some(path) => Some(BufWriter::new(open_output(path, keep)?)),
+            None => None,
+        };
+        Ok(Self {
+            file,
+            stdout: BufWriter::new(std::io::stdout()),
+            format: args.format,
+            min_severity: args.min_severity,
+            forwarder,
+            error: None,
+        })
+    }
+}
+
+fn open_output(path: &Path, keep: Option<u64>) -> anyhow::Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(keep) = keep {
+        let len = file.metadata()?.len();
+        if len > keep {
+            file.set_len(keep)
+                .with_context(|| format!("cannot cut {} back", path.display()))?;
+            eprintln!(
+                "note: {}: removed {} bytes of signals written after the checkpoint (their lines are judged again)",
+                path.display(),
+                len - keep
+            );
+        }
+    }
+    Ok(file)
+}
+
+impl SignalWriter for CliWriter {
+    fn signal(&mut self, signal: Signal) {
+        if signal.severity < self.min_severity || self.error.is_some() {
+            return;
+        }
+        if let Some(forwarder) = &self.forwarder {
+            forwarder.send(&signal);
+        }
+        let line = match self.format {
+            AuditFormat::Json => json_line(&signal),
+            AuditFormat::Text => text_line(&signal),
+        };
+        let written = match &mut self.file {
+            Some(file) => file.write_all(line.as_bytes()),
+            None => self.stdout.write_all(line.as_bytes()),
+        };
+        if let Err(e) = written {
+            self.error = Some(e);
+        }
+    }
+
+    fn commit(&mut self) -> std::io::Result<Option<u64>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match &mut self.file {
+            Some(file) => {
+                file.flush()?;
+                file.get_ref().sync_data()?;
+                Ok(Some(file.get_ref().metadata()?.len()))
+            }
+            None => {
+                self.stdout.flush()?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// `--follow`: one file, until SIGINT or SIGTERM.
+fn run_follow(
+    args: &AuditArgs,
+    engine: &Engine,
+    names: &[(&'static str, &'static str)],
+) -> anyhow::Result<ExitCode> {
+    let [path] = args.paths.as_slice() else {
+        anyhow::bail!("--follow takes one file");
+    };
+    if path == Path::new("-") {
+        anyhow::bail!("--follow needs a file, not standard input");
+    }
+    let keep = match &args.checkpoint {
+        Some(checkpoint) => Checkpoint::load(checkpoint)?.and_then(|c| c.output_len),
+        None => None,
+    };
+    let forwarder = start_forwarder(args)?;
+    let mut writer = CliWriter::open(args, keep, forwarder)?;
+    let stop = stop_on_signal().context("cannot watch for signals")?;
+    let options = FollowOptions {
+        path: path.clone(),
+        checkpoint: args.checkpoint.clone(),
+        poll: Duration::from_millis(args.poll_interval_ms.max(10)),
+    };
+    let mut notice = |message: String| eprintln!("note: {message}");
+    let stats = Follower::new(engine, &options, &mut writer, &mut notice).run(&stop)?;
+    if let Some(forwarder) = writer.forwarder.take() {
+        forwarder.finish();
+    }
+    report(&stats, args, names);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rampart audit serve`: until SIGINT or SIGTERM, then judges what was
+/// accepted.
+fn run_serve(
+    args: &AuditArgs,
+    serve: &AuditServeArgs,
+    engine: Engine,
+    names: &[(&'static str, &'static str)],
+) -> anyhow::Result<ExitCode> {
+    let keep = Spool::checkpoint(&serve.spool)?.and_then(|c| c.output_len);
+    let forwarder = start_forwarder(args)?;
+    let metrics = Arc::new(ReceiverMetrics::default());
+    if let Some(forwarder) = &forwarder {
+        let _ = metrics.forward.set(forwarder.metrics());
+    }
+    let writer = CliWriter::open(args, keep, forwarder)?;
+    let mut config = ReceiverConfig::new(
+        serve.listen,
+        serve.cert.clone(),
+        serve.key.clone(),
+        serve.spool.clone(),
+    );
+    config.queue_events = serve.queue_events;
+    config.retry_after = serve.retry_after;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let stats = runtime
+        .block_on(rampart_audit::receiver::serve(
+            config,
+            Arc::new(engine),
+            Box::new(writer),
+            metrics,
+        ))
+        .context("the receiver stopped")?;
+    report(&stats, args, names);
+    Ok(ExitCode::SUCCESS)
 }
