@@ -182,7 +182,13 @@ impl Engine {
         stats: &mut Stats,
         sink: &mut dyn FnMut(Signal),
     ) {
-        let lines: Vec<&[u8]> = block.split(|b| *b == b'\n').collect();
+        let mut lines: Vec<&[u8]> = Vec::with_capacity(block.len() / 512 + 1);
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', block) {
+            lines.push(&block[start..end]);
+            start = end + 1;
+        }
+        lines.push(&block[start..]);
         let results: Vec<LineResult> = lines
             .par_iter()
             .with_min_len(256)

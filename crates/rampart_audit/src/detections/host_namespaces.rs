@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::{Candidate, Context, Detection, created_phrase, created_pod_specs};
+use super::{Candidate, Context, Detection, controller_key, created_phrase, created_pod_specs};
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
 
@@ -20,6 +20,9 @@ crate::detection! {
     ///
     /// ## Known false positives
     /// CNI plugins, kube-proxy, node exporters and monitoring agents.
+    ///
+    /// Pods a controller creates from a reported workload repeat it: one
+    /// signal per controller (ReplicaSet, DaemonSet, Job) per ten minutes.
     pub HostNamespaces {
         code: "KA004",
         name: "host-namespaces-pod-created",
@@ -53,10 +56,9 @@ impl Detection for HostNamespaces {
             created_phrase(cx),
             shared.join(", ")
         );
-        out.push(Candidate::signal(Signal::of(
-            &Self::META,
-            cx.event,
-            summary,
-        )));
+        out.push(Candidate::Signal {
+            signal: Box::new(Signal::of(&Self::META, cx.event, summary)),
+            quiet_key: controller_key(cx),
+        });
     }
 }

@@ -218,3 +218,25 @@ pub fn is_control_plane(user: &str) -> bool {
         )
         || user.starts_with("system:serviceaccount:kube-system:")
 }
+
+/// For a pod its controller created (a ReplicaSet's, a DaemonSet's, a Job's
+/// pod), the controller: the signal is then held for the controller's other
+/// pods for ten minutes, since the workload's own creation is reported.
+pub fn controller_key(cx: &Context<'_, '_>) -> Option<String> {
+    if cx.event.resource() != "pods" {
+        return None;
+    }
+    let owners = cx
+        .request()?
+        .pointer("/metadata/ownerReferences")?
+        .as_array()?;
+    let owner = owners
+        .iter()
+        .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))?;
+    Some(format!(
+        "{}/{}/{}",
+        cx.event.namespace(),
+        owner.get("kind").and_then(Value::as_str).unwrap_or(""),
+        owner.get("name").and_then(Value::as_str).unwrap_or("")
+    ))
+}

@@ -1,6 +1,8 @@
 use serde_json::Value;
 
-use super::{Candidate, Context, Detection, containers, created_phrase, created_pod_specs};
+use super::{
+    Candidate, Context, Detection, containers, controller_key, created_phrase, created_pod_specs,
+};
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
 
@@ -21,6 +23,9 @@ crate::detection! {
     /// ## Known false positives
     /// Node agents that need it (CNI, CSI, some security agents) when they are
     /// installed or upgraded; compare with `rampart explain`.
+    ///
+    /// Pods a controller creates from a reported workload repeat it: one
+    /// signal per controller (ReplicaSet, DaemonSet, Job) per ten minutes.
     pub PrivilegedPod {
         code: "KA002",
         name: "privileged-pod-created",
@@ -56,10 +61,9 @@ impl Detection for PrivilegedPod {
             created_phrase(cx),
             names.join(", ")
         );
-        out.push(Candidate::signal(Signal::of(
-            &Self::META,
-            cx.event,
-            summary,
-        )));
+        out.push(Candidate::Signal {
+            signal: Box::new(Signal::of(&Self::META, cx.event, summary)),
+            quiet_key: controller_key(cx),
+        });
     }
 }

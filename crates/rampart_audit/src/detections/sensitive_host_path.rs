@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::{Candidate, Context, Detection, created_phrase, created_pod_specs};
+use super::{Candidate, Context, Detection, controller_key, created_phrase, created_pod_specs};
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
 
@@ -23,6 +23,9 @@ crate::detection! {
     /// Log and monitoring agents reading `/proc`, `/sys` or `/var/log`
     /// (`/var/log` is not on the list); CSI node plugins under
     /// `/var/lib/kubelet`.
+    ///
+    /// Pods a controller creates from a reported workload repeat it: one
+    /// signal per controller (ReplicaSet, DaemonSet, Job) per ten minutes.
     pub SensitiveHostPath {
         code: "KA003",
         name: "sensitive-host-path-mount",
@@ -102,11 +105,10 @@ impl Detection for SensitiveHostPath {
             created_phrase(cx),
             paths.join(", ")
         );
-        out.push(Candidate::signal(Signal::of(
-            &Self::META,
-            cx.event,
-            summary,
-        )));
+        out.push(Candidate::Signal {
+            signal: Box::new(Signal::of(&Self::META, cx.event, summary)),
+            quiet_key: controller_key(cx),
+        });
     }
 }
 
