@@ -91,10 +91,13 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let mut write_error: Option<std::io::Error> = None;
+    // Signals reported (at or above the minimum severity): they set the exit code.
+    let mut reported: u64 = 0;
     let mut sink = |signal: Signal| {
         if signal.severity < args.min_severity || write_error.is_some() {
             return;
         }
+        reported += 1;
         if let Some(forwarder) = &forwarder {
             forwarder.send(&signal);
         }
@@ -131,7 +134,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     report(&stats, args, &names);
     Ok(if unreadable || stats.malformed > 0 || stats.oversize > 0 {
         ExitCode::from(2)
-    } else if stats.signals > 0 {
+    } else if reported > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
