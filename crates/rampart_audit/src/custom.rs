@@ -119,7 +119,7 @@ impl Field {
                 .impersonated_user
                 .as_ref()
                 .and_then(|u| u.username.as_deref())),
-            Field::Annotation(key) => one(e.annotation(key)),
+            Field::Annotation(key) => e.annotation(key).into_iter().collect::<Vec<String>>(),
             Field::RequestObject(pointer) => match cx.request().and_then(|o| o.pointer(pointer)) {
                 Some(serde_json::Value::String(s)) => vec![s.clone()],
                 Some(serde_json::Value::Array(items)) => items

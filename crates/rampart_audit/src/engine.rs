@@ -293,33 +293,52 @@ impl Engine {
         }
     }
 
-    /// Reads JSON lines from `reader` to the end.
+    /// Reads JSON lines from `reader` to the end. A reader thread fills the
+    /// next block while this one is judged.
     pub fn run(
         &self,
-        reader: &mut dyn Read,
+        reader: &mut (dyn Read + Send),
         input: &str,
         state: &mut State,
         sink: &mut dyn FnMut(Signal),
     ) -> std::io::Result<Stats> {
         let mut stats = Stats::default();
-        let mut lines = LineReader::new(reader);
-        while let Some(chunk) = lines.next_block()? {
-            match chunk {
-                Chunk::Lines { bytes, first_line } => {
-                    self.process_block(bytes, input, first_line, state, &mut stats, sink);
-                }
-                Chunk::Oversize { line } => {
-                    stats.lines += 1;
-                    stats.oversize += 1;
-                    stats.problem(
-                        input,
-                        line,
-                        format!("event over {} KiB skipped", MAX_EVENT_BYTES / 1024),
-                    );
+        let (blocks_tx, blocks) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(1);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || produce(reader, &blocks_tx, &recycled));
+            let mut next_line = 1;
+            for chunk in blocks {
+                match chunk? {
+                    Chunk::Lines(bytes, len) => {
+                        let before = stats.lines;
+                        self.process_block(
+                            &bytes[..len],
+                            input,
+                            next_line,
+                            state,
+                            &mut stats,
+                            sink,
+                        );
+                        next_line += stats.lines - before;
+                        // The reader may be gone at the end: nothing to recycle then.
+                        let _ = recycle.send(bytes);
+                    }
+                    Chunk::Oversize => {
+                        let line = next_line;
+                        next_line += 1;
+                        stats.lines += 1;
+                        stats.oversize += 1;
+                        stats.problem(
+                            input,
+                            line,
+                            format!("event over {} KiB skipped", MAX_EVENT_BYTES / 1024),
+                        );
+                    }
                 }
             }
-        }
-        Ok(stats)
+            Ok(stats)
+        })
     }
 }
 
@@ -400,104 +419,145 @@ impl State {
 }
 
 /// A piece of input: complete lines, or one line too long to hold.
-enum Chunk<'b> {
-    Lines { bytes: &'b [u8], first_line: u64 },
-    Oversize { line: u64 },
+enum Chunk {
+    /// A buffer and how much of it holds whole lines.
+    Lines(Vec<u8>, usize),
+    /// A line too long to hold; the consumer numbers it.
+    Oversize,
 }
 
-/// Splits a stream into blocks of whole lines without holding more than a
-/// block (plus one event) in memory.
-struct LineReader<'r> {
-    reader: &'r mut dyn Read,
-    buffer: Vec<u8>,
-    /// Bytes of `buffer` in use.
-    filled: usize,
-    /// Bytes of `buffer` already handed out.
-    consumed: usize,
-    next_line: u64,
-    eof: bool,
-    /// Inside an oversize line: skip to its end.
-    skipping: bool,
-}
-
-impl<'r> LineReader<'r> {
-    fn new(reader: &'r mut dyn Read) -> Self {
-        Self {
-            reader,
-            buffer: vec![0; BLOCK_BYTES + MAX_EVENT_BYTES + 1],
-            filled: 0,
-            consumed: 0,
-            next_line: 1,
-            eof: false,
-            skipping: false,
+/// Reads `reader` into blocks of whole lines (the partial last line moves to
+/// the next block) and sends them; a line longer than a block is skipped and
+/// reported. Buffers come back through `recycled`.
+fn produce(
+    reader: &mut (dyn Read + Send),
+    blocks: &std::sync::mpsc::SyncSender<std::io::Result<Chunk>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    // Buffers keep their full length (zeroed once); `filled` says what holds data.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut skipping = false;
+    loop {
+        let mut buffer = recycled
+            .try_recv()
+            .unwrap_or_else(|_| vec![0u8; BLOCK_BYTES + MAX_EVENT_BYTES]);
+        let mut filled = carry.len();
+        buffer[..filled].copy_from_slice(&carry);
+        carry.clear();
+        let eof = match fill(reader, &mut buffer, &mut filled) {
+            Ok(eof) => eof,
+            Err(e) => {
+                let _ = blocks.send(Err(e));
+                return;
+            }
+        };
+        let data = &buffer[..filled];
+        if skipping {
+            match memchr::memchr(b'\n', data) {
+                Some(end) => {
+                    skipping = false;
+                    carry.extend_from_slice(&data[end + 1..]);
+                }
+                None if !eof => continue,
+                None => skipping = false,
+            }
+            if blocks.send(Ok(Chunk::Oversize)).is_err() {
+                return;
+            }
+            if eof && carry.is_empty() {
+                return;
+            }
+            continue;
+        }
+        if data.is_empty() {
+            return;
+        }
+        let len = match memchr::memrchr(b'\n', data) {
+            Some(last) => {
+                carry.extend_from_slice(&data[last + 1..]);
+                last + 1
+            }
+            None if eof => filled,
+            None => {
+                // No line end in a whole block: the line is over the limit.
+                skipping = true;
+                continue;
+            }
+        };
+        if blocks.send(Ok(Chunk::Lines(buffer, len))).is_err() {
+            return;
+        }
+        if eof && carry.is_empty() {
+            return;
         }
     }
+}
 
-    fn next_block(&mut self) -> std::io::Result<Option<Chunk<'_>>> {
-        // Keep the unfinished tail.
-        if self.consumed > 0 {
-            self.buffer.copy_within(self.consumed..self.filled, 0);
-            self.filled -= self.consumed;
-            self.consumed = 0;
+/// Reads until a block is filled or the input ends; true at the end.
+fn fill(
+    reader: &mut (dyn Read + Send),
+    buffer: &mut [u8],
+    filled: &mut usize,
+) -> std::io::Result<bool> {
+    while *filled < BLOCK_BYTES {
+        match reader.read(&mut buffer[*filled..]) {
+            Ok(0) => return Ok(true),
+            Ok(n) => *filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        loop {
-            while !self.eof && self.filled < self.buffer.len() {
-                let n = self.reader.read(&mut self.buffer[self.filled..])?;
-                if n == 0 {
-                    self.eof = true;
-                } else {
-                    self.filled += n;
-                }
-                if self.filled >= BLOCK_BYTES {
-                    break;
-                }
-            }
-            if self.skipping {
-                match memchr::memchr(b'\n', &self.buffer[..self.filled]) {
-                    Some(end) => {
-                        self.skipping = false;
-                        self.consumed = end + 1;
-                        let line = self.next_line;
-                        self.next_line += 1;
-                        return Ok(Some(Chunk::Oversize { line }));
-                    }
-                    None if self.eof => {
-                        self.skipping = false;
-                        self.filled = 0;
-                        let line = self.next_line;
-                        self.next_line += 1;
-                        return Ok(Some(Chunk::Oversize { line }));
-                    }
-                    None => {
-                        self.filled = 0;
-                        continue;
-                    }
-                }
-            }
-            if self.filled == 0 {
-                return Ok(None);
-            }
-            let end = match memchr::memrchr(b'\n', &self.buffer[..self.filled]) {
-                Some(last) => last + 1,
-                None if self.eof => self.filled,
-                None if self.filled >= self.buffer.len() => {
-                    // One line fills the buffer: it is over the limit.
-                    self.skipping = true;
-                    continue;
-                }
-                None => continue,
-            };
-            let first_line = self.next_line;
-            let bytes = &self.buffer[..end];
-            self.next_line += memchr::memchr_iter(b'\n', bytes).count() as u64;
-            if !bytes.ends_with(b"\n") {
-                self.next_line += 1;
-            }
-            self.consumed = end;
-            return Ok(Some(Chunk::Lines {
-                bytes: &self.buffer[..end],
-                first_line,
-            }));
-        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &[u8]) -> (Stats, Vec<Signal>) {
+        let engine = Engine::builtin();
+        let mut signals = Vec::new();
+        let mut reader = input;
+        let stats = engine
+            .run(&mut reader, "log", &mut State::default(), &mut |s| {
+                signals.push(s)
+            })
+            .unwrap_or_default();
+        (stats, signals)
+    }
+
+    const EXEC: &str = r#"{"auditID":"x","stage":"ResponseStarted","verb":"create","user":{"username":"u"},"objectRef":{"resource":"pods","subresource":"exec","namespace":"n","name":"p"},"responseStatus":{"code":101},"requestURI":"/api/v1/namespaces/n/pods/p/exec?command=sh"}"#;
+
+    #[test]
+    fn lines_are_numbered_across_blocks_and_long_lines_skipped() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"{\"verb\":\"get\"}\n\n");
+        // Longer than a block: skipped, counted, the stream goes on.
+        input.extend_from_slice(b"{\"requestURI\":\"");
+        input.resize(input.len() + BLOCK_BYTES + 10, b'a');
+        input.extend_from_slice(b"\"}\n");
+        // Over the event limit but within a block.
+        input.extend_from_slice(b"{\"requestURI\":\"");
+        input.resize(input.len() + MAX_EVENT_BYTES, b'b');
+        input.extend_from_slice(b"\"}\n");
+        input.extend_from_slice(b"not json\n");
+        input.extend_from_slice(EXEC.as_bytes());
+        let (stats, signals) = run(&input);
+        assert_eq!(stats.lines, 6);
+        assert_eq!(stats.events, 2);
+        assert_eq!(stats.oversize, 2);
+        assert_eq!(stats.malformed, 1);
+        let lines: Vec<u64> = stats.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4, 5]);
+        assert_eq!(signals.len(), 1);
+        assert_eq!(signals[0].source.line, 6);
+    }
+
+    #[test]
+    fn one_signal_per_audit_id_across_stages() {
+        let complete = EXEC.replace("ResponseStarted", "ResponseComplete");
+        let input = format!("{EXEC}\n{complete}\n");
+        let (_, signals) = run(input.as_bytes());
+        assert_eq!(signals.len(), 1);
     }
 }

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use sonic_rs::LazyValue;
 
 /// `audit.k8s.io/v1` (and `v1beta1`) `Event`, the fields detections read.
 #[derive(Debug, Default)]
@@ -24,49 +24,53 @@ pub struct AuditEvent<'a> {
     pub user_agent: Option<Cow<'a, str>>,
     pub object_ref: Option<ObjectRef<'a>>,
     pub response_status: Option<ResponseStatus<'a>>,
-    pub request_object: Option<&'a RawValue>,
-    pub response_object: Option<&'a RawValue>,
+    /// Raw JSON, skipped (not parsed) by the event parser.
+    pub request_object: Option<LazyValue<'a>>,
+    pub response_object: Option<LazyValue<'a>>,
     pub request_received_timestamp: Option<Cow<'a, str>>,
     pub stage_timestamp: Option<Cow<'a, str>>,
     /// `audit.k8s.io/v1beta1`'s `timestamp`.
     pub timestamp: Option<Cow<'a, str>>,
-    pub annotations: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Raw JSON: most detections never read it, so it is looked into on demand.
+    pub annotations: Option<LazyValue<'a>>,
     /// Top-level fields the model does not know.
     pub unknown_fields: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct UserInfo<'a> {
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub username: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub uid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "texts")]
     pub groups: Vec<Cow<'a, str>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
 pub struct ObjectRef<'a> {
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub resource: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub namespace: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub api_group: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub subresource: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct ResponseStatus<'a> {
     #[serde(default)]
     pub code: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "opt_text")]
     pub reason: Option<Cow<'a, str>>,
 }
 
@@ -120,21 +124,27 @@ impl<'a> AuditEvent<'a> {
     pub fn code(&self) -> Option<i64> {
         self.response_status.as_ref().and_then(|s| s.code)
     }
-    pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
+    /// An annotation's value, looked up in the raw annotations on demand.
+    pub fn annotation(&self, key: &str) -> Option<String> {
+        use sonic_rs::JsonValueTrait;
+        let raw = self.annotations.as_ref()?.as_raw_str();
+        // Most events lack the key: a substring test saves the lookup.
+        if !raw.contains(key.rsplit('/').next().unwrap_or(key)) {
+            return None;
+        }
+        sonic_rs::get_from_str(raw, [key])
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
     }
     /// The API server's authorization decision (`allow`, `forbid`), when recorded.
-    pub fn decision(&self) -> Option<&str> {
+    pub fn decision(&self) -> Option<String> {
         self.annotation("authorization.k8s.io/decision")
     }
     /// The request completed (or, for long-running requests, started) without an error.
     pub fn succeeded(&self) -> bool {
         match self.code() {
             Some(code) => (100..400).contains(&code),
-            None => self.decision() != Some("forbid"),
+            None => self.decision().as_deref() != Some("forbid"),
         }
     }
     /// `system:` identities: control-plane components, nodes, service accounts.
@@ -149,7 +159,8 @@ impl<'a> AuditEvent<'a> {
     /// The request object parsed, when the audit level recorded it.
     pub fn request_json(&self) -> Option<serde_json::Value> {
         self.request_object
-            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .as_ref()
+            .and_then(|raw| serde_json::from_str(raw.as_raw_str()).ok())
     }
     /// The timestamp of the stage (else of the request), as written.
     pub fn time(&self) -> &str {
@@ -172,7 +183,7 @@ pub enum ParseError {
 
 /// Parses one line: an `Event` (with or without `apiVersion`/`kind`) or an `EventList`.
 pub fn parse_record(line: &[u8]) -> Result<Record<'_>, ParseError> {
-    let mut de = serde_json::Deserializer::from_slice(line);
+    let mut de = sonic_rs::Deserializer::from_slice(line);
     let parsed = EventOrList::deserialize(&mut de).map_err(|e| ParseError::Json(e.to_string()))?;
     de.end().map_err(|e| ParseError::Json(e.to_string()))?;
     match parsed.kind.as_deref() {
@@ -251,6 +262,49 @@ impl<'de> Deserialize<'de> for AuditEvent<'de> {
     }
 }
 
+/// A string borrowed from the input when it has no escapes (serde's own
+/// `Cow<str>` always copies).
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+fn opt_text<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+    Ok(Option::<Text<'de>>::deserialize(d)?.map(|t| t.0))
+}
+
+fn texts<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Cow<'a, str>>, D::Error> {
+    Ok(Option::<Vec<Text<'de>>>::deserialize(d)?
+        .into_iter()
+        .flatten()
+        .map(|t| t.0)
+        .collect())
+}
+
+/// An optional borrowed string (`null` reads as absent).
+fn text<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Cow<'de, str>>, A::Error> {
+    Ok(map.next_value::<Option<Text<'de>>>()?.map(|t| t.0))
+}
+
 /// `null` reads as absent.
 fn optional<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     map: &mut A,
@@ -276,17 +330,20 @@ impl<'de> Visitor<'de> for EventVisitor {
         let e = &mut out.event;
         while let Some(field) = map.next_key::<Field>()? {
             match field {
-                Field::Kind => out.kind = optional(&mut map)?,
-                Field::ApiVersion => e.api_version = optional(&mut map)?,
-                Field::Level => e.level = optional(&mut map)?,
-                Field::AuditId => e.audit_id = optional(&mut map)?,
-                Field::Stage => e.stage = optional(&mut map)?,
-                Field::RequestUri => e.request_uri = optional(&mut map)?,
-                Field::Verb => e.verb = optional(&mut map)?,
+                Field::Kind => out.kind = text(&mut map)?,
+                Field::ApiVersion => e.api_version = text(&mut map)?,
+                Field::Level => e.level = text(&mut map)?,
+                Field::AuditId => e.audit_id = text(&mut map)?,
+                Field::Stage => e.stage = text(&mut map)?,
+                Field::RequestUri => e.request_uri = text(&mut map)?,
+                Field::Verb => e.verb = text(&mut map)?,
                 Field::User => e.user = optional(&mut map)?.unwrap_or_default(),
                 Field::ImpersonatedUser => e.impersonated_user = optional(&mut map)?,
-                Field::SourceIps => e.source_ips = optional(&mut map)?.unwrap_or_default(),
-                Field::UserAgent => e.user_agent = optional(&mut map)?,
+                Field::SourceIps => {
+                    let ips: Option<Vec<Text<'de>>> = optional(&mut map)?;
+                    e.source_ips = ips.into_iter().flatten().map(|t| t.0).collect();
+                }
+                Field::UserAgent => e.user_agent = text(&mut map)?,
                 Field::ObjectRef => e.object_ref = optional(&mut map)?,
                 Field::ResponseStatus => e.response_status = optional(&mut map)?,
                 Field::RequestObject => e.request_object = optional(&mut map)?,
@@ -294,12 +351,9 @@ impl<'de> Visitor<'de> for EventVisitor {
                 Field::RequestReceivedTimestamp => {
                     e.request_received_timestamp = optional(&mut map)?
                 }
-                Field::StageTimestamp => e.stage_timestamp = optional(&mut map)?,
-                Field::Timestamp => e.timestamp = optional(&mut map)?,
-                Field::Annotations => {
-                    let annotations: Option<Annotations<'de>> = optional(&mut map)?;
-                    e.annotations = annotations.map(|a| a.0).unwrap_or_default();
-                }
+                Field::StageTimestamp => e.stage_timestamp = text(&mut map)?,
+                Field::Timestamp => e.timestamp = text(&mut map)?,
+                Field::Annotations => e.annotations = optional(&mut map)?,
                 Field::Items => out.items = optional(&mut map)?,
                 Field::Metadata => {
                     map.next_value::<IgnoredAny>()?;
@@ -311,30 +365,6 @@ impl<'de> Visitor<'de> for EventVisitor {
             }
         }
         Ok(out)
-    }
-}
-
-/// `annotations`, kept in order as borrowed pairs.
-struct Annotations<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-impl<'de> Deserialize<'de> for Annotations<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PairsVisitor;
-        impl<'de> Visitor<'de> for PairsVisitor {
-            type Value = Annotations<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map of strings")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    let value: Option<Cow<'de, str>> = map.next_value()?;
-                    pairs.push((key, value.unwrap_or_default()));
-                }
-                Ok(Annotations(pairs))
-            }
-        }
-        deserializer.deserialize_map(PairsVisitor)
     }
 }
 
@@ -393,12 +423,13 @@ mod tests {
         assert_eq!(event.username(), "bob");
         assert_eq!(event.resource(), "pods");
         assert_eq!(event.code(), Some(201));
-        assert_eq!(event.decision(), Some("allow"));
+        assert_eq!(event.decision().as_deref(), Some("allow"));
         assert_eq!(event.unknown_fields, 1);
         assert!(
             event
                 .request_object
-                .is_some_and(|r| r.get().contains("hostPID"))
+                .as_ref()
+                .is_some_and(|r| r.as_raw_str().contains("hostPID"))
         );
 
         let list = r#"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{"verb":"get"},{"verb":"list"}]}"#;
@@ -417,6 +448,26 @@ mod tests {
             Err(ParseError::NotAnEvent(_))
         ));
         assert!(parse_record(b"{").is_err());
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_escaped() {
+        let line = br#"{"verb":"get","user":{"username":"bob","groups":["g"]},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"pods"},"requestURI":"/a\/b","annotations":{"k":"v"}}"#;
+        let Ok(Record::Event(event)) = parse_record(line) else {
+            panic!("not an event");
+        };
+        assert!(matches!(event.verb, Some(Cow::Borrowed("get"))));
+        assert!(matches!(event.user.username, Some(Cow::Borrowed("bob"))));
+        assert!(matches!(event.user.groups[0], Cow::Borrowed("g")));
+        assert!(matches!(event.source_ips[0], Cow::Borrowed(_)));
+        assert!(matches!(
+            event.object_ref.as_ref().and_then(|o| o.resource.as_ref()),
+            Some(Cow::Borrowed(_))
+        ));
+        assert_eq!(event.annotation("k").as_deref(), Some("v"));
+        assert_eq!(event.annotation("missing"), None);
+        // An escaped string is unescaped into its own copy.
+        assert_eq!(event.request_uri.as_deref(), Some("/a/b"));
     }
 
     #[test]

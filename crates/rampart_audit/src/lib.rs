@@ -12,6 +12,7 @@ pub mod forward;
 pub mod input;
 pub mod meta;
 pub mod output;
+pub mod pod;
 pub mod receiver;
 pub mod signal;
 pub mod spool;

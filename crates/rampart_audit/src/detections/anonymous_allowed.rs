@@ -47,7 +47,7 @@ impl Detection for AnonymousAllowed {
         if !anonymous || !event.is_complete() {
             return;
         }
-        let allowed = match event.decision() {
+        let allowed = match event.decision().as_deref() {
             Some(decision) => decision == "allow" && event.code().is_none_or(|c| c < 400),
             None => event.code().is_some_and(|c| (200..400).contains(&c)),
         };

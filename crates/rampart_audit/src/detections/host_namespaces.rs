@@ -1,5 +1,3 @@
-use serde_json::Value;
-
 use super::{Candidate, Context, Detection, controller_key, created_phrase, created_pod_specs};
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
@@ -39,10 +37,12 @@ impl Detection for HostNamespaces {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Vec<Candidate>) {
         let mut shared: Vec<&str> = Vec::new();
         for spec in created_pod_specs(cx) {
-            for field in ["hostNetwork", "hostPID", "hostIPC"] {
-                if spec.get(field).and_then(Value::as_bool) == Some(true)
-                    && !shared.contains(&field)
-                {
+            for (field, set) in [
+                ("hostNetwork", spec.host_network),
+                ("hostPID", spec.host_pid),
+                ("hostIPC", spec.host_ipc),
+            ] {
+                if set == Some(true) && !shared.contains(&field) {
                     shared.push(field);
                 }
             }

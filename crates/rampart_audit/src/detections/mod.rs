@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::event::AuditEvent;
 use crate::meta::DetectionMeta;
+use crate::pod::{PodObject, Spec};
 use crate::signal::Signal;
 
 mod access_review;
@@ -29,6 +30,7 @@ mod token_minted;
 pub struct Context<'e, 'a> {
     pub event: &'e AuditEvent<'a>,
     request: OnceCell<Option<Value>>,
+    pod: OnceCell<Option<PodObject>>,
 }
 
 impl<'e, 'a> Context<'e, 'a> {
@@ -36,7 +38,21 @@ impl<'e, 'a> Context<'e, 'a> {
         Self {
             event,
             request: OnceCell::new(),
+            pod: OnceCell::new(),
         }
+    }
+
+    /// The request object read as a pod or workload (only the fields
+    /// detections use), parsed on first use.
+    pub fn pod_object(&self) -> Option<&PodObject> {
+        self.pod
+            .get_or_init(|| {
+                self.event
+                    .request_object
+                    .as_ref()
+                    .and_then(|raw| PodObject::parse(raw.as_raw_str()))
+            })
+            .as_ref()
     }
 
     /// The request object, parsed on first use (once for all detections).
@@ -114,40 +130,10 @@ pub fn builtin() -> Vec<Box<dyn Detection>> {
     ]
 }
 
-/// Pod specs in a request object: a Pod's, a workload's template, a
-/// CronJob's job template (`resource` is the plural resource name).
-pub fn pod_specs<'v>(resource: &str, object: &'v Value) -> Vec<&'v Value> {
-    let pointer = match resource {
-        "pods" => "/spec",
-        "cronjobs" => "/spec/jobTemplate/spec/template/spec",
-        "deployments"
-        | "statefulsets"
-        | "daemonsets"
-        | "replicasets"
-        | "jobs"
-        | "replicationcontrollers" => "/spec/template/spec",
-        "podtemplates" => "/template/spec",
-        _ => return Vec::new(),
-    };
-    object
-        .pointer(pointer)
-        .filter(|s| s.is_object())
-        .into_iter()
-        .collect()
-}
-
-/// Every container of a pod spec (init, regular, ephemeral).
-pub fn containers(spec: &Value) -> impl Iterator<Item = &Value> {
-    ["initContainers", "containers", "ephemeralContainers"]
-        .into_iter()
-        .filter_map(|list| spec.get(list).and_then(Value::as_array))
-        .flatten()
-}
-
 /// The pod specs a creation of a pod or workload carries: `create` of a pod
 /// or workload, or an ephemeral container added to a pod. A failed request
 /// carries none.
-pub fn created_pod_specs<'c>(cx: &'c Context<'_, '_>) -> Vec<&'c Value> {
+pub fn created_pod_specs<'c>(cx: &'c Context<'_, '_>) -> Vec<&'c Spec> {
     let event = cx.event;
     if !event.is_complete() || !event.succeeded() {
         return Vec::new();
@@ -158,9 +144,10 @@ pub fn created_pod_specs<'c>(cx: &'c Context<'_, '_>) -> Vec<&'c Value> {
     if !(created || adds_ephemeral) {
         return Vec::new();
     }
-    cx.request()
-        .map(|object| pod_specs(event.resource(), object))
-        .unwrap_or_default()
+    cx.pod_object()
+        .and_then(|object| object.pod_spec(event.resource()))
+        .into_iter()
+        .collect()
 }
 
 /// `pods default/nginx` or `deployments default/web`.
@@ -180,6 +167,11 @@ pub fn created_name(cx: &Context<'_, '_>) -> String {
     let name = cx.event.name();
     if !name.is_empty() {
         return name.to_owned();
+    }
+    if let Some(meta) = cx.pod_object().map(|o| &o.metadata)
+        && let Some(name) = meta.name.as_ref().or(meta.generate_name.as_ref())
+    {
+        return name.clone();
     }
     cx.request()
         .and_then(|o| {

@@ -1,8 +1,4 @@
-use serde_json::Value;
-
-use super::{
-    Candidate, Context, Detection, containers, controller_key, created_phrase, created_pod_specs,
-};
+use super::{Candidate, Context, Detection, controller_key, created_phrase, created_pod_specs};
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
 
@@ -42,13 +38,14 @@ impl Detection for PrivilegedPod {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Vec<Candidate>) {
         let mut names: Vec<&str> = Vec::new();
         for spec in created_pod_specs(cx) {
-            for container in containers(spec) {
+            for container in spec.all_containers() {
                 let privileged = container
-                    .pointer("/securityContext/privileged")
-                    .and_then(Value::as_bool)
+                    .security_context
+                    .as_ref()
+                    .and_then(|sc| sc.privileged)
                     == Some(true);
                 if privileged {
-                    names.push(container.get("name").and_then(Value::as_str).unwrap_or("?"));
+                    names.push(&container.name);
                 }
             }
         }

@@ -1,5 +1,3 @@
-use serde_json::Value;
-
 use super::{Candidate, Context, Detection, controller_key, created_phrase, created_pod_specs};
 use crate::meta::DetectionMeta;
 use crate::signal::Signal;
@@ -82,17 +80,12 @@ impl Detection for SensitiveHostPath {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Vec<Candidate>) {
         let mut paths: Vec<&str> = Vec::new();
         for spec in created_pod_specs(cx) {
-            for volume in spec
-                .get("volumes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(path) = volume.pointer("/hostPath/path").and_then(Value::as_str)
-                    && is_sensitive(path)
-                    && !paths.contains(&path)
+            for volume in &spec.volumes {
+                if let Some(host_path) = &volume.host_path
+                    && is_sensitive(&host_path.path)
+                    && !paths.contains(&host_path.path.as_str())
                 {
-                    paths.push(path);
+                    paths.push(&host_path.path);
                 }
             }
         }
