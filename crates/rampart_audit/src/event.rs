@@ -181,11 +181,17 @@ pub enum ParseError {
     NotAnEvent(String),
 }
 
+/// The parser's message on one line (sonic-rs adds a snippet below it).
+fn json_error(error: &sonic_rs::Error) -> ParseError {
+    let text = error.to_string();
+    ParseError::Json(text.lines().next().unwrap_or("").trim().to_owned())
+}
+
 /// Parses one line: an `Event` (with or without `apiVersion`/`kind`) or an `EventList`.
 pub fn parse_record(line: &[u8]) -> Result<Record<'_>, ParseError> {
     let mut de = sonic_rs::Deserializer::from_slice(line);
-    let parsed = EventOrList::deserialize(&mut de).map_err(|e| ParseError::Json(e.to_string()))?;
-    de.end().map_err(|e| ParseError::Json(e.to_string()))?;
+    let parsed = EventOrList::deserialize(&mut de).map_err(|e| json_error(&e))?;
+    de.end().map_err(|e| json_error(&e))?;
     match parsed.kind.as_deref() {
         Some("EventList") => Ok(Record::List(parsed.items.unwrap_or_default())),
         None | Some("Event") => Ok(Record::Event(Box::new(parsed.event))),
