@@ -148,7 +148,7 @@ impl Forwarder {
         }
     }
 
-    /// Sends what is queued (one attempt per batch) and stops.
+    /// Sends what is queued (with the usual retries) and stops.
     pub fn finish(mut self) {
         self.close();
     }
@@ -230,8 +230,8 @@ impl Worker {
                     }
                     Err(error) => {
                         self.metrics.failures.fetch_add(1, Ordering::Relaxed);
-                        let last = attempt >= self.config.attempts.max(1)
-                            || self.closing.load(Ordering::SeqCst);
+                        // Closing too: the last signals of a run deserve their retries.
+                        let last = attempt >= self.config.attempts.max(1);
                         if warned_at.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) || last
                         {
                             eprintln!(
