@@ -9,7 +9,7 @@
 //! counted as dropped.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -83,7 +83,6 @@ pub enum ForwardError {
 pub struct Forwarder {
     sender: Option<SyncSender<String>>,
     thread: Option<JoinHandle<()>>,
-    closing: Arc<AtomicBool>,
     metrics: Arc<ForwardMetrics>,
 }
 
@@ -100,7 +99,6 @@ impl Forwarder {
         }
         let client = client(config.ca_pem.as_deref())?;
         let (sender, receiver) = std::sync::mpsc::sync_channel(config.buffer.max(1));
-        let closing = Arc::new(AtomicBool::new(false));
         let metrics = Arc::new(ForwardMetrics::default());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -111,7 +109,6 @@ impl Forwarder {
             uri,
             client,
             receiver,
-            closing: Arc::clone(&closing),
             metrics: Arc::clone(&metrics),
         };
         let thread = std::thread::Builder::new()
@@ -121,7 +118,6 @@ impl Forwarder {
         Ok(Self {
             sender: Some(sender),
             thread: Some(thread),
-            closing,
             metrics,
         })
     }
@@ -154,7 +150,6 @@ impl Forwarder {
     }
 
     fn close(&mut self) {
-        self.closing.store(true, Ordering::SeqCst);
         self.sender = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -200,7 +195,6 @@ struct Worker {
     uri: http::Uri,
     client: HttpsClient,
     receiver: Receiver<String>,
-    closing: Arc<AtomicBool>,
     metrics: Arc<ForwardMetrics>,
 }
 
