@@ -285,7 +285,7 @@ pub(crate) fn judge(
     level: Level,
     version: PolicyVersion,
 ) -> Vec<Finding> {
-    let text = serde_json::to_string_pretty(object).unwrap_or_default();
+    let text = serde_json::to_string(object).unwrap_or_default();
     let file = SourceFile::new("request", text);
     let mut options = (*engine.options).clone();
     options.pss_level = level;
