@@ -84,9 +84,11 @@ pub struct WebhookArgs {
     #[arg(long, value_name = "DIR")]
     pub profiles: Vec<PathBuf>,
 
-    /// Reviews judged at once (each on its own thread); more wait.
-    #[arg(long, default_value_t = 8)]
-    pub max_concurrency: usize,
+    /// Reviews judged at once (each on its own thread); more wait. Default:
+    /// twice the CPUs the process may use (its cgroup quota included):
+    /// reviews are CPU-bound, and each thread holds memory.
+    #[arg(long)]
+    pub max_concurrency: Option<usize>,
 
     /// Per-request budget in milliseconds (keep it below the webhook
     /// configuration's timeoutSeconds).

@@ -55,11 +55,14 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
         },
         args.pss_level,
     );
+    let max_concurrency = args
+        .max_concurrency
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |cpus| cpus.get()) * 2);
     let server = ServerConfig {
         listen: args.listen,
         cert: args.cert.clone(),
         key: args.key.clone(),
-        max_concurrency: args.max_concurrency,
+        max_concurrency,
         timeout: Duration::from_millis(args.timeout_ms),
         reload_interval: Duration::from_secs(10),
     };
@@ -67,7 +70,7 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
     // concurrency bound, keeps memory flat under load.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(args.max_concurrency.max(1))
+        .max_blocking_threads(max_concurrency.max(1))
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
