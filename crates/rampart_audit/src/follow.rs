@@ -468,28 +468,6 @@ fn pause(total: Duration, stop: &AtomicBool) {
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn wait_for_termination() {
-    let terminate = async {
-        #[cfg(unix)]
-        {
-            if let Ok(mut signal) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            {
-                signal.recv().await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        }
-        #[cfg(not(unix))]
-        std::future::pending::<()>().await;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-    }
-}
-
 /// A flag raised on SIGTERM or Ctrl-C (a small thread waits for them).
 pub fn stop_on_signal() -> std::io::Result<std::sync::Arc<AtomicBool>> {
     let stop = std::sync::Arc::new(AtomicBool::new(false));
@@ -503,7 +481,7 @@ pub fn stop_on_signal() -> std::io::Result<std::sync::Arc<AtomicBool>> {
         .name("rampart-signals".to_owned())
         .spawn(move || {
             runtime.block_on(async {
-                let wait = wait_for_termination();
+                let wait = rampart_https::wait_for_termination();
                 tokio::pin!(wait);
                 // Poll once so the handlers are installed.
                 tokio::select! {

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -465,7 +465,7 @@ pub async fn serve(
     metrics: Arc<ReceiverMetrics>,
 ) -> Result<Stats, ReceiverError> {
     let handle = Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    tokio::spawn(rampart_https::shutdown_on_signal(handle.clone()));
     serve_with(config, engine, writer, metrics, handle).await
 }
 
@@ -527,7 +527,7 @@ pub async fn serve_with(
         queue_events: config.queue_events.max(1),
         retry_after: config.retry_after,
     };
-    let reload = tokio::spawn(reload_certificates(
+    let reload = tokio::spawn(rampart_https::reload_certificates(
         tls.clone(),
         config.cert.clone(),
         config.key.clone(),
@@ -555,37 +555,4 @@ pub async fn serve_with(
         .and_then(Result::ok)
         .unwrap_or_default();
     served.map(|()| stats)
-}
-
-fn modified(path: &PathBuf) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// Reloads the certificate and key when either file changes (as the
-/// admission webhook does); a failed reload keeps the current pair.
-async fn reload_certificates(tls: RustlsConfig, cert: PathBuf, key: PathBuf, every: Duration) {
-    let mut seen = (modified(&cert), modified(&key));
-    loop {
-        tokio::time::sleep(every).await;
-        let now = (modified(&cert), modified(&key));
-        if now == seen {
-            continue;
-        }
-        match tls.reload_from_pem_file(&cert, &key).await {
-            Ok(()) => {
-                seen = now;
-                eprintln!("{}", serde_json::json!({"msg": "certificate reloaded"}));
-            }
-            Err(error) => eprintln!(
-                "{}",
-                serde_json::json!({"msg": "certificate reload failed", "error": error.to_string()})
-            ),
-        }
-    }
-}
-
-async fn shutdown_on_signal(handle: Handle<SocketAddr>) {
-    crate::follow::wait_for_termination().await;
-    eprintln!("{}", serde_json::json!({"msg": "shutting down"}));
-    handle.graceful_shutdown(Some(Duration::from_secs(10)));
 }

@@ -15,65 +15,7 @@ use axum_server::Handle;
 use rampart_audit::follow::SignalWriter;
 use rampart_audit::receiver::{ReceiverConfig, ReceiverMetrics, serve_with};
 use rampart_audit::{Engine, Signal, Stats};
-use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn write_cert(dir: &Path) -> String {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    std::fs::write(dir.join("tls.crt"), cert.pem()).unwrap();
-    std::fs::write(dir.join("tls.key"), key.serialize_pem()).unwrap();
-    cert.pem()
-}
-
-/// One HTTP/1.1 request over TLS, trusting only `ca_pem`: (status, head, body).
-async fn request(
-    addr: SocketAddr,
-    ca_pem: &str,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<(u16, String, String), String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut tls = connector
-        .connect(name, tcp)
-        .await
-        .map_err(|e| e.to_string())?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    tls.write_all(head.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    tls.write_all(body).await.map_err(|e| e.to_string())?;
-    let mut response = Vec::new();
-    let _ = tls.read_to_end(&mut response).await;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("no answer: {text:?}"))?;
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    Ok((status, head.to_owned(), body.to_owned()))
-}
+use rampart_https::testing::{Response, request, write_self_signed};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rampart-receiver-{name}-{}", std::process::id()));
@@ -198,20 +140,20 @@ fn metric(text: &str, name: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn judges_batches_and_answers_429_when_over_the_bound() {
     let dir = temp_dir("overload");
-    let ca = write_cert(&dir);
+    let ca = write_self_signed(&dir).unwrap();
     let out = Gated::new(false);
     let server = start(&dir, 4, true, &out).await;
     let addr = server.addr;
 
-    let (status, _, body) = request(addr, &ca, "GET", "/healthz", b"").await.unwrap();
+    let Response { status, body, .. } = request(addr, &ca, "GET", "/healthz", b"").await.unwrap();
     assert_eq!((status, body.as_str()), (200, "ok"));
 
     // Three events wait (the judge is held): two more are over the bound of 4.
-    let (status, _, _) = request(addr, &ca, "POST", "/", &event_list(1..=3))
+    let Response { status, .. } = request(addr, &ca, "POST", "/", &event_list(1..=3))
         .await
         .unwrap();
     assert_eq!(status, 200);
-    let (status, head, _) = request(addr, &ca, "POST", "/audit", &event_list(4..=5))
+    let Response { status, head, .. } = request(addr, &ca, "POST", "/audit", &event_list(4..=5))
         .await
         .unwrap();
     assert_eq!(status, 429);
@@ -219,7 +161,7 @@ async fn judges_batches_and_answers_429_when_over_the_bound() {
         head.to_ascii_lowercase().contains("retry-after: 2"),
         "{head}"
     );
-    let (_, _, text) = request(addr, &ca, "GET", "/metrics", b"").await.unwrap();
+    let Response { body: text, .. } = request(addr, &ca, "GET", "/metrics", b"").await.unwrap();
     assert_eq!(metric(&text, "rampart_audit_queue_events"), 3, "{text}");
     assert_eq!(metric(&text, "rampart_audit_rejected_batches_total"), 1);
     assert_eq!(metric(&text, "rampart_audit_rejected_events_total"), 2);
@@ -232,13 +174,13 @@ async fn judges_batches_and_answers_429_when_over_the_bound() {
         metrics.queue.load(Ordering::SeqCst) == 0
     })
     .await;
-    let (status, _, _) = request(addr, &ca, "POST", "/audit", &event_list(4..=5))
+    let Response { status, .. } = request(addr, &ca, "POST", "/audit", &event_list(4..=5))
         .await
         .unwrap();
     assert_eq!(status, 200);
     // JSON lines of events are taken too.
     let lines = format!("{}\n{}\n", event(6), event(7));
-    let (status, _, _) = request(addr, &ca, "POST", "/", lines.as_bytes())
+    let Response { status, .. } = request(addr, &ca, "POST", "/", lines.as_bytes())
         .await
         .unwrap();
     assert_eq!(status, 200);
@@ -248,7 +190,7 @@ async fn judges_batches_and_answers_429_when_over_the_bound() {
         b"not json",
         b"{\"kind\":\"EventList\",\"items\":[1]}",
     ] {
-        let (status, _, _) = request(addr, &ca, "POST", "/", bad).await.unwrap();
+        let Response { status, .. } = request(addr, &ca, "POST", "/", bad).await.unwrap();
         assert_eq!(status, 400, "{}", String::from_utf8_lossy(bad));
     }
     wait_until("7 signals", || out.count() == 7).await;
@@ -256,7 +198,7 @@ async fn judges_batches_and_answers_429_when_over_the_bound() {
         metrics.judged_events.load(Ordering::SeqCst) == 7
     })
     .await;
-    let (_, _, text) = request(addr, &ca, "GET", "/metrics", b"").await.unwrap();
+    let Response { body: text, .. } = request(addr, &ca, "GET", "/metrics", b"").await.unwrap();
     assert_eq!(
         metric(&text, "rampart_audit_received_events_total"),
         7,
@@ -281,7 +223,7 @@ async fn judges_batches_and_answers_429_when_over_the_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_mid_stream_judges_every_accepted_event_once() {
     let dir = temp_dir("restart");
-    let ca = write_cert(&dir);
+    let ca = write_self_signed(&dir).unwrap();
     let out = Gated::new(false);
     // The first server stops without draining (as if killed after its
     // current block): what it accepted and did not judge stays spooled.
@@ -294,7 +236,7 @@ async fn a_restart_mid_stream_judges_every_accepted_event_once() {
             for batch in 0..40u32 {
                 let ids = batch * 10 + 1..=batch * 10 + 10;
                 let answer = request(addr, &ca, "POST", "/", &event_list(ids.clone())).await;
-                if let Ok((200, _, _)) = answer {
+                if answer.is_ok_and(|r| r.status == 200) {
                     accepted.lock().unwrap().extend(ids);
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -349,9 +291,10 @@ async fn a_restart_mid_stream_judges_every_accepted_event_once() {
     let server = start(&dir, 10_000, true, &out).await;
     for batch in 40..45u32 {
         let ids = batch * 10 + 1..=batch * 10 + 10;
-        let (status, _, _) = request(server.addr, &ca, "POST", "/", &event_list(ids.clone()))
-            .await
-            .unwrap();
+        let Response { status, .. } =
+            request(server.addr, &ca, "POST", "/", &event_list(ids.clone()))
+                .await
+                .unwrap();
         assert_eq!(status, 200);
         accepted.lock().unwrap().extend(ids);
     }

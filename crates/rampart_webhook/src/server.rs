@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -180,7 +180,7 @@ pub async fn serve(
     metrics: Arc<Metrics>,
 ) -> Result<(), ServeError> {
     let handle = Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    tokio::spawn(rampart_https::shutdown_on_signal(handle.clone()));
     serve_with(config, engine, metrics, handle).await
 }
 
@@ -197,7 +197,7 @@ pub async fn serve_with(
         .await
         .map_err(ServeError::Tls)?;
     let app = router(engine, config.max_concurrency, config.timeout, metrics);
-    tokio::spawn(reload_certificates(
+    tokio::spawn(rampart_https::reload_certificates(
         tls.clone(),
         config.cert.clone(),
         config.key.clone(),
@@ -212,54 +212,4 @@ pub async fn serve_with(
         .serve(app.into_make_service())
         .await
         .map_err(ServeError::Io)
-}
-
-fn modified(path: &PathBuf) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// Reloads the certificate and key when either file changes (cert-manager
-/// rotates them in place); a failed reload keeps the current pair.
-async fn reload_certificates(tls: RustlsConfig, cert: PathBuf, key: PathBuf, every: Duration) {
-    let mut seen = (modified(&cert), modified(&key));
-    loop {
-        tokio::time::sleep(every).await;
-        let now = (modified(&cert), modified(&key));
-        if now == seen {
-            continue;
-        }
-        match tls.reload_from_pem_file(&cert, &key).await {
-            Ok(()) => {
-                seen = now;
-                eprintln!("{}", serde_json::json!({"msg": "certificate reloaded"}));
-            }
-            Err(error) => eprintln!(
-                "{}",
-                serde_json::json!({"msg": "certificate reload failed", "error": error.to_string()})
-            ),
-        }
-    }
-}
-
-async fn shutdown_on_signal(handle: Handle<SocketAddr>) {
-    let terminate = async {
-        #[cfg(unix)]
-        {
-            if let Ok(mut signal) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            {
-                signal.recv().await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        }
-        #[cfg(not(unix))]
-        std::future::pending::<()>().await;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-    }
-    eprintln!("{}", serde_json::json!({"msg": "shutting down"}));
-    handle.graceful_shutdown(Some(Duration::from_secs(10)));
 }

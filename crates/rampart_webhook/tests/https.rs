@@ -2,72 +2,14 @@
 //! metrics, malformed input, and a certificate rotated while it runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rampart_https::testing::{Response, request, write_self_signed};
 use rampart_linter::checker::CheckOptions;
 use rampart_webhook::server::{Metrics, ServerConfig, serve_with};
 use rampart_webhook::{Engine, Mode};
-use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn write_cert(dir: &Path) -> String {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    std::fs::write(dir.join("tls.crt"), cert.pem()).unwrap();
-    std::fs::write(dir.join("tls.key"), key.serialize_pem()).unwrap();
-    cert.pem()
-}
-
-/// Sends one HTTP/1.1 request over TLS, trusting only `ca_pem`; returns (status, body).
-async fn request(
-    addr: SocketAddr,
-    ca_pem: &str,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<(u16, String), String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut tls = connector
-        .connect(name, tcp)
-        .await
-        .map_err(|e| e.to_string())?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    tls.write_all(head.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    tls.write_all(body).await.map_err(|e| e.to_string())?;
-    let mut response = Vec::new();
-    let _ = tls.read_to_end(&mut response).await;
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rampart-webhook-{name}-{}", std::process::id()));
@@ -81,7 +23,7 @@ const PRIVILEGED: &str = r#"{"apiVersion":"admission.k8s.io/v1","kind":"Admissio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_reviews_over_tls_and_reloads_the_certificate() {
     let dir = temp_dir("tls");
-    let first = write_cert(&dir);
+    let first = write_self_signed(&dir).unwrap();
     let engine = Arc::new(Engine::new(
         Arc::new(CheckOptions {
             posture_rules: false,
@@ -109,9 +51,10 @@ async fn serves_reviews_over_tls_and_reloads_the_certificate() {
     ));
     let addr = handle.listening().await.unwrap();
 
-    let (status, body) = request(addr, &first, "POST", "/validate", PRIVILEGED.as_bytes())
-        .await
-        .unwrap();
+    let Response { status, body, .. } =
+        request(addr, &first, "POST", "/validate", PRIVILEGED.as_bytes())
+            .await
+            .unwrap();
     assert_eq!(status, 200, "{body}");
     let review: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(review["response"]["uid"], "abc");
@@ -123,13 +66,14 @@ async fn serves_reviews_over_tls_and_reloads_the_certificate() {
             .contains("PSB002")
     );
 
-    let (status, body) = request(addr, &first, "POST", "/validate", b"{not json")
+    let Response { status, body, .. } = request(addr, &first, "POST", "/validate", b"{not json")
         .await
         .unwrap();
     assert_eq!(status, 400, "{body}");
-    let (status, _) = request(addr, &first, "GET", "/healthz", b"").await.unwrap();
+    let Response { status, .. } = request(addr, &first, "GET", "/healthz", b"").await.unwrap();
     assert_eq!(status, 200);
-    let (status, body) = request(addr, &first, "GET", "/metrics", b"").await.unwrap();
+    let Response { status, body, .. } =
+        request(addr, &first, "GET", "/metrics", b"").await.unwrap();
     assert_eq!(status, 200);
     assert!(
         body.contains("rampart_webhook_reviews_total{result=\"denied\"} 1"),
@@ -142,13 +86,13 @@ async fn serves_reviews_over_tls_and_reloads_the_certificate() {
 
     // Rotate the certificate: after a reload the server presents the new one.
     tokio::time::sleep(Duration::from_millis(1100)).await; // a different mtime
-    let second = write_cert(&dir);
+    let second = write_self_signed(&dir).unwrap();
     let mut rotated = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         if request(addr, &second, "GET", "/readyz", b"")
             .await
-            .is_ok_and(|(s, _)| s == 200)
+            .is_ok_and(|r| r.status == 200)
         {
             rotated = true;
             break;
@@ -187,7 +131,7 @@ async fn namespace_labels_over_tls_readiness_and_warnings() {
     use rampart_webhook::namespaces::StaticNamespaces;
 
     let dir = temp_dir("labels");
-    let ca = write_cert(&dir);
+    let ca = write_self_signed(&dir).unwrap();
     let namespaces = Arc::new(StaticNamespaces::new().with(
         "team",
         [("pod-security.kubernetes.io/enforce", "privileged")],
@@ -220,15 +164,15 @@ async fn namespace_labels_over_tls_readiness_and_warnings() {
     ));
     let addr = handle.listening().await.unwrap();
 
-    let (status, body) = request(addr, &ca, "GET", "/readyz", b"").await.unwrap();
+    let Response { status, body, .. } = request(addr, &ca, "GET", "/readyz", b"").await.unwrap();
     assert_eq!(status, 503, "{body}");
     namespaces.set_synced(true);
-    let (status, _) = request(addr, &ca, "GET", "/readyz", b"").await.unwrap();
+    let Response { status, .. } = request(addr, &ca, "GET", "/readyz", b"").await.unwrap();
     assert_eq!(status, 200);
 
     // `team` is labelled privileged: the privileged pod is allowed there.
     let pod = PRIVILEGED.replace("\"namespace\":\"ns\"", "\"namespace\":\"team\"");
-    let (status, body) = request(addr, &ca, "POST", "/validate", pod.as_bytes())
+    let Response { status, body, .. } = request(addr, &ca, "POST", "/validate", pod.as_bytes())
         .await
         .unwrap();
     assert_eq!(status, 200, "{body}");
@@ -243,7 +187,7 @@ async fn namespace_labels_over_tls_readiness_and_warnings() {
                 "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},
             "oldObject": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team",
                 "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}}});
-    let (status, body) = request(
+    let Response { status, body, .. } = request(
         addr,
         &ca,
         "POST",
