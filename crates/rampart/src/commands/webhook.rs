@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rampart_linter::checker::CheckOptions;
-use rampart_linter::exemptions::Config;
 use rampart_privileges::scan::{ExplainMode, KnowledgeExplainer};
 use rampart_webhook::cluster::{ClusterNamespaces, ClusterPods, connect};
 use rampart_webhook::server::{Metrics, ServerConfig, serve};
@@ -15,15 +14,7 @@ use rampart_webhook::{Engine, Mode};
 use crate::args::{NamespaceLabels, WebhookArgs, WebhookMode};
 
 pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
-    let config = match &args.config {
-        Some(path) => Config::load(path).map_err(|errors| {
-            for error in &errors {
-                eprintln!("error: {error}");
-            }
-            anyhow::anyhow!("{} problem(s) in {}", errors.len(), path.display())
-        })?,
-        None => Config::default(),
-    };
+    let config = super::policy::load_config(args.config.as_deref())?;
     let exceptions = !config.exceptions.is_empty();
     let agent_privileges = if exceptions {
         let base = super::explain::load_knowledge(&args.profiles)?;
