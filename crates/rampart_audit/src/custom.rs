@@ -136,7 +136,7 @@ impl Field {
 /// A condition on a field's values (true when any value satisfies it;
 /// `exists` and `not` look at all of them).
 #[derive(Debug, Clone)]
-enum Condition {
+pub enum Condition {
     Equals(Vec<String>),
     Prefix(String),
     Suffix(String),
@@ -149,7 +149,8 @@ enum Condition {
 }
 
 impl Condition {
-    fn holds(&self, values: &[String]) -> bool {
+    /// Whether the values of a field satisfy the condition.
+    pub fn holds(&self, values: &[String]) -> bool {
         match self {
             Condition::Exists(wanted) => values.is_empty() != *wanted,
             Condition::Not(inner) => !inner.holds(values),
@@ -246,19 +247,21 @@ impl CustomDetection {
     }
 }
 
-/// Parses a detections file.
-pub fn parse(file: &SourceFile) -> Result<Vec<CustomDetection>, Vec<CustomError>> {
-    let error = |node: &Node, message: String| {
-        let at = file.position(node.range.start);
-        CustomError {
-            file: file.name().to_owned(),
-            line: at.line,
-            column: at.column,
-            message,
-        }
-    };
+/// A problem at `node`'s position in `file`.
+pub fn node_error(file: &SourceFile, node: &Node, message: String) -> CustomError {
+    let at = file.position(node.range.start);
+    CustomError {
+        file: file.name().to_owned(),
+        line: at.line,
+        column: at.column,
+        message,
+    }
+}
+
+/// Parses a YAML file: its syntax errors at their positions, and the stream.
+pub fn parse_yaml(file: &SourceFile) -> (rampart_yaml::Stream, Vec<CustomError>) {
     let stream = parse_stream(file.text(), &Limits::default());
-    let mut errors: Vec<CustomError> = stream
+    let errors = stream
         .errors
         .iter()
         .map(|e| {
@@ -271,6 +274,13 @@ pub fn parse(file: &SourceFile) -> Result<Vec<CustomDetection>, Vec<CustomError>
             }
         })
         .collect();
+    (stream, errors)
+}
+
+/// Parses a detections file.
+pub fn parse(file: &SourceFile) -> Result<Vec<CustomDetection>, Vec<CustomError>> {
+    let error = |node: &Node, message: String| node_error(file, node, message);
+    let (stream, mut errors) = parse_yaml(file);
     let mut out = Vec::new();
     let Some(root) = stream.documents.first().map(|d| &d.root) else {
         return Ok(out);
@@ -309,10 +319,29 @@ fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
 
-fn parse_one(
+/// What every user detection declares: `code`, `name`, `severity`,
+/// `summary`, optional `mitre` and `description`.
+pub struct DetectionHeader {
+    pub meta: &'static DetectionMeta,
+    pub summary: String,
+}
+
+/// Reads a detection's header; keys beyond the header's and `extra_keys`
+/// are errors, and so are codes starting with one of `reserved`.
+pub fn detection_header(
     item: &Node,
     error: &dyn Fn(&Node, String) -> CustomError,
-) -> Result<CustomDetection, CustomError> {
+    extra_keys: &[&str],
+    reserved: &[&str],
+) -> Result<DetectionHeader, CustomError> {
+    const HEADER: [&str; 6] = [
+        "code",
+        "name",
+        "severity",
+        "summary",
+        "mitre",
+        "description",
+    ];
     let text = |key: &str| -> Result<String, CustomError> {
         item.get(key)
             .and_then(Node::as_str)
@@ -321,31 +350,19 @@ fn parse_one(
     };
     for entry in item.as_map().unwrap_or(&[]) {
         let key = entry.key.as_str().unwrap_or("");
-        if !matches!(
-            key,
-            "code"
-                | "name"
-                | "severity"
-                | "summary"
-                | "mitre"
-                | "description"
-                | "match"
-                | "group_by"
-                | "threshold"
-        ) {
+        if !HEADER.contains(&key) && !extra_keys.contains(&key) {
+            let expected: Vec<&str> = HEADER.iter().chain(extra_keys).copied().collect();
             return Err(error(
                 &entry.key,
-                format!(
-                    "unknown key `{key}` (expected code, name, severity, summary, mitre, description, match, group_by, threshold)"
-                ),
+                format!("unknown key `{key}` (expected {})", expected.join(", ")),
             ));
         }
     }
     let code = text("code")?;
-    if code.starts_with("KA") {
+    if let Some(prefix) = reserved.iter().find(|p| code.starts_with(**p)) {
         return Err(error(
             item,
-            "codes starting with KA are rampart's own".to_owned(),
+            format!("codes starting with {prefix} are rampart's own"),
         ));
     }
     let name = text("name")?;
@@ -375,6 +392,23 @@ fn parse_one(
         .and_then(Node::as_str)
         .unwrap_or(&summary)
         .to_owned();
+    let meta: &'static DetectionMeta = Box::leak(Box::new(DetectionMeta {
+        code: leak(code),
+        name: leak(name),
+        severity,
+        mitre: Box::leak(mitre.into_boxed_slice()),
+        derived_from: None,
+        documentation: leak(format!("## What it does\n{description}\n")),
+    }));
+    Ok(DetectionHeader { meta, summary })
+}
+
+fn parse_one(
+    item: &Node,
+    error: &dyn Fn(&Node, String) -> CustomError,
+) -> Result<CustomDetection, CustomError> {
+    let DetectionHeader { meta, summary } =
+        detection_header(item, error, &["match", "group_by", "threshold"], &["KA"])?;
     let matcher = item.get("match").and_then(Node::as_map).ok_or_else(|| {
         error(
             item,
@@ -435,15 +469,6 @@ fn parse_one(
             )
         }
     };
-    let documentation = format!("## What it does\n{description}\n");
-    let meta: &'static DetectionMeta = Box::leak(Box::new(DetectionMeta {
-        code: leak(code),
-        name: leak(name),
-        severity,
-        mitre: Box::leak(mitre.into_boxed_slice()),
-        derived_from: None,
-        documentation: leak(documentation),
-    }));
     Ok(CustomDetection {
         meta,
         summary,
@@ -454,7 +479,10 @@ fn parse_one(
     })
 }
 
-fn condition(
+/// Parses a condition: a value, a list of values, or one of `prefix`,
+/// `suffix`, `contains`, `regex`, `exists`, `not`, `any`, `gt`, `gte`, `lt`,
+/// `lte` (the sensor's user detections share the syntax).
+pub fn condition(
     node: &Node,
     error: &dyn Fn(&Node, String) -> CustomError,
 ) -> Result<Condition, CustomError> {

@@ -128,10 +128,16 @@ impl Forwarder {
 
     /// Queues a signal; never blocks.
     pub fn send(&self, signal: &Signal) {
+        self.send_line(json_line(signal));
+    }
+
+    /// Queues one JSON line (ending in a newline), such as a runtime
+    /// signal; never blocks.
+    pub fn send_line(&self, line: String) {
         let Some(sender) = &self.sender else {
             return;
         };
-        match sender.try_send(json_line(signal)) {
+        match sender.try_send(line) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 let dropped = self.metrics.dropped.fetch_add(1, Ordering::Relaxed) + 1;
