@@ -3,6 +3,7 @@
 # each agent's privileges.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
 cargo build --release --locked -p rampart
 status=0
 ./target/release/rampart scan examples/ "$@" || status=$?

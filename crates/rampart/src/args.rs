@@ -40,6 +40,128 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Detect threats in Kubernetes audit logs (JSON lines, gzip, stdin).
     Audit(AuditArgs),
+    /// Detect threats on this node with eBPF: kubectl in containers, cloud
+    /// metadata access, shells, credential reads, escapes (needs root or
+    /// CAP_BPF and CAP_PERFMON).
+    Sensor(SensorArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SensorArgs {
+    #[command(subcommand)]
+    pub command: Option<SensorCommand>,
+
+    /// Signals as JSON lines (the audit signals' shape) or readable lines.
+    #[arg(long, value_enum, default_value_t = SensorFormat::Json, global = true)]
+    pub format: SensorFormat,
+
+    /// Append signals to FILE instead of writing them to standard output.
+    #[arg(short, long, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
+
+    /// The sensor configuration (YAML): metadata endpoints, allow list,
+    /// extra watched file names, user detections (docs/sensor.md).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub filter: DetectionFilterArgs,
+
+    /// Also POST the signals to URL (http or https), batched as JSON lines;
+    /// a slow or failing endpoint never holds detection back.
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
+
+    /// More CA certificates (PEM) trusted for `--webhook-url`.
+    #[arg(long, value_name = "FILE", requires = "webhook_url")]
+    pub webhook_ca: Option<PathBuf>,
+
+    /// Serve Prometheus metrics (events, lost events, signals) on
+    /// http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
+    /// This node's name: signals carry it, and the pod watch asks only for
+    /// this node's pods.
+    #[arg(long, env = "NODE_NAME", value_name = "NAME")]
+    pub node_name: Option<String>,
+
+    /// Pod names for containers: `kube` watches this node's pods on the API
+    /// server (needs --node-name), `auto` does so when running in a cluster.
+    #[arg(long, value_enum, default_value_t = PodSource::Auto)]
+    pub pods: PodSource,
+
+    /// Also write every event the kernel reports, as JSON lines (for
+    /// `rampart sensor replay` and debugging).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// Stop after this many seconds (default: until SIGTERM or Ctrl-C).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+
+    /// Program family for exec and exit: typed BTF tracepoints, classic
+    /// tracepoints, or BTF with the classic ones as the fallback.
+    #[arg(long, value_enum, default_value_t = SensorHooks::Auto)]
+    pub hooks: SensorHooks,
+
+    /// Create FILE once the programs are attached (for scripts and tests).
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
+
+    /// Load and attach the programs, print the hooks, and exit.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Which detections run and which signals are written (audit and sensor).
+#[derive(Debug, Args)]
+pub struct DetectionFilterArgs {
+    /// Only these detections (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES", global = true)]
+    pub select: Vec<String>,
+
+    /// Not these detections (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES", global = true)]
+    pub ignore: Vec<String>,
+
+    /// Leave out signals below this severity.
+    #[arg(long, value_enum, default_value = "info", global = true)]
+    pub min_severity: Severity,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SensorCommand {
+    /// Run the detections over events recorded with `--events`.
+    Replay(SensorReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SensorReplayArgs {
+    /// Event files (JSON lines); `-` reads standard input.
+    #[arg(default_value = "-", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SensorFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PodSource {
+    Auto,
+    Kube,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SensorHooks {
+    Auto,
+    Btf,
+    Tracepoint,
 }
 
 #[derive(Debug, Args)]
@@ -543,17 +665,8 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub detections: Vec<PathBuf>,
 
-    /// Only these detections (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "CODES", global = true)]
-    pub select: Vec<String>,
-
-    /// Not these detections (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "CODES", global = true)]
-    pub ignore: Vec<String>,
-
-    /// Leave out signals below this severity.
-    #[arg(long, value_enum, default_value = "info", global = true)]
-    pub min_severity: Severity,
+    #[command(flatten)]
+    pub filter: DetectionFilterArgs,
 
     /// Print the summary table (signals per rule, unreadable lines) on
     /// standard error at the end.

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Webhook(args) => commands::webhook::run(&args),
         Command::Policy(command) => commands::policy::run(&command),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Sensor(args) => commands::sensor::run(&args),
     };
     match result {
         Ok(code) => code,

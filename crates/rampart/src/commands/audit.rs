@@ -51,8 +51,8 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
             .any(|s| s.eq_ignore_ascii_case(d.meta().code) || s == d.meta().name)
     };
     detections.retain(|d| {
-        (args.select.is_empty() || named(&args.select, d.as_ref()))
-            && !named(&args.ignore, d.as_ref())
+        (args.filter.select.is_empty() || named(&args.filter.select, d.as_ref()))
+            && !named(&args.filter.ignore, d.as_ref())
     });
     if args.list {
         let mut out = String::new();
@@ -94,7 +94,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     // Signals reported (at or above the minimum severity): they set the exit code.
     let mut reported: u64 = 0;
     let mut sink = |signal: Signal| {
-        if signal.severity < args.min_severity || write_error.is_some() {
+        if signal.severity < args.filter.min_severity || write_error.is_some() {
             return;
         }
         reported += 1;
@@ -199,7 +199,7 @@ impl CliWriter {
             file,
             stdout: BufWriter::new(std::io::stdout()),
             format: args.format,
-            min_severity: args.min_severity,
+            min_severity: args.filter.min_severity,
             forwarder,
             error: None,
         })

@@ -5,5 +5,6 @@ pub mod fix;
 pub mod policy;
 pub mod rule;
 pub mod scan;
+pub mod sensor;
 pub mod trim;
 pub mod webhook;
