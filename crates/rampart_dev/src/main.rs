@@ -151,7 +151,7 @@ fn security_statement(profile: &rampart_privileges::profile::Profile) -> String 
     let mut page = String::from(GENERATED);
     page.push_str("# rampart's privileges\n\n");
     page.push_str(
-        "rampart asks you to justify every privilege your node agents hold, so here is the justification for its own. This page is generated from rampart's own profile ([`profiles/rampart.yaml`](../profiles/rampart.yaml)), the same knowledge base `rampart explain` uses. rampart's manifests under [`deploy/`](../deploy) (today the webhook; the sensor DaemonSet when it ships) pass `rampart scan` at the restricted level with every rule and hold no privilege this profile does not explain; the test suite checks both (`crates/rampart/tests/own_deployments.rs`).\n\n",
+        "rampart asks you to justify every privilege your node agents hold, so here is the justification for its own. This page is generated from rampart's own profile ([`profiles/rampart.yaml`](../profiles/rampart.yaml)), the same knowledge base `rampart explain` uses. rampart's manifests under [`deploy/`](../deploy) (the admission webhook, and the runtime sensor DaemonSet in a namespace of its own) hold no privilege this profile does not explain, and this profile lists no privilege they do not hold. They pass `rampart scan` at the restricted level with every rule: each privilege is an explained note, and the two findings that are not about one privilege are exempted inline (`rampart.dev/ignore`) with their reasons: NS002, because the sensor's namespace enforces the `privileged` Pod Security level, and WL009, for the sensor's host PID namespace together with SYS_PTRACE, which `rampart explain` also reports as broader than needed. The test suite checks all of it (`crates/rampart/tests/own_deployments.rs`).\n\n",
     );
     for feature in &profile.features {
         let _ = writeln!(page, "## {} (`{}`)\n", feature.title, feature.id);
@@ -176,6 +176,11 @@ fn security_statement(profile: &rampart_privileges::profile::Profile) -> String 
                             "read-only"
                         }
                     ),
+                    Ok(NeedKind::HostPid) => "host PID namespace (`hostPID`)".to_string(),
+                    Ok(NeedKind::HostIpc) => "host IPC namespace (`hostIPC`)".to_string(),
+                    Ok(NeedKind::HostNetwork) => {
+                        "host network namespace (`hostNetwork`)".to_string()
+                    }
                     Ok(NeedKind::RunAsRoot) => "runs as root (UID 0)".to_string(),
                     Ok(NeedKind::ServiceAccountToken) => "service-account token".to_string(),
                     Ok(other) => format!("{other:?}"),
