@@ -78,10 +78,9 @@ impl StandInContainer {
             .unwrap()
             .as_nanos();
         let id = format!(
-            "{:032x}{:016x}{:014x}{tag:02x}",
-            nanos,
-            std::process::id(),
-            0xabcdefu64
+            "{tag:02x}{:014x}{:016x}{nanos:032x}",
+            0xc0ffee_u64,
+            std::process::id()
         );
         assert_eq!(id.len(), 64);
         let pod_uid = format!(
@@ -134,7 +133,54 @@ impl Drop for StandInContainer {
 struct Sensor {
     child: Child,
     output: PathBuf,
+    events: PathBuf,
     dir: PathBuf,
+}
+
+/// What a sensor run produced.
+struct Run {
+    signals: Vec<Value>,
+    stderr: String,
+    /// Every event, as JSON lines.
+    events: Vec<String>,
+}
+
+impl Run {
+    /// With RAMPART_RECORD_SENSOR_FIXTURES=DIR, writes the events of
+    /// `containers` to DIR/CODE.jsonl: the replayed fixtures of
+    /// crates/rampart_sensor/tests/fixtures.rs are recorded this way.
+    fn record(&self, code: &str, containers: &[&StandInContainer]) {
+        let Some(dir) = std::env::var_os("RAMPART_RECORD_SENSOR_FIXTURES") else {
+            return;
+        };
+        let events: Vec<Value> = self
+            .events
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let key = |e: &Value| {
+            (
+                e["task"]["cgroupId"].clone(),
+                e["task"]["cgroupV1Id"].clone(),
+            )
+        };
+        let keys: Vec<(Value, Value)> = events
+            .iter()
+            .filter(|e| {
+                let names = e["cgroups"].to_string();
+                containers.iter().any(|c| names.contains(&c.id))
+            })
+            .map(key)
+            .collect();
+        let mut out = String::new();
+        for (event, line) in events.iter().zip(&self.events) {
+            if keys.contains(&key(event)) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        std::fs::write(Path::new(&dir).join(format!("{code}.jsonl")), out).unwrap();
+    }
 }
 
 impl Sensor {
@@ -142,6 +188,7 @@ impl Sensor {
         let dir = common::temp_dir(&format!("sensor-{name}"));
         let output = dir.join("signals.jsonl");
         let ready = dir.join("ready");
+        let events = dir.join("events.jsonl");
         let config_path = dir.join("sensor.yaml");
         std::fs::write(&config_path, config).unwrap();
         let mut args: Vec<String> = vec![
@@ -154,6 +201,8 @@ impl Sensor {
             ready.display().to_string(),
             "--pods".into(),
             "off".into(),
+            "--events".into(),
+            events.display().to_string(),
         ];
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         let child = Command::new(env!("CARGO_BIN_EXE_rampart"))
@@ -163,7 +212,12 @@ impl Sensor {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut sensor = Self { child, output, dir };
+        let mut sensor = Self {
+            child,
+            output,
+            events,
+            dir,
+        };
         let started = Instant::now();
         while !ready.exists() {
             if let Ok(Some(status)) = sensor.child.try_wait() {
@@ -186,8 +240,8 @@ impl Sensor {
         sensor
     }
 
-    /// SIGTERM, then the signals it wrote and its standard error.
-    fn stop(mut self) -> (Vec<Value>, String) {
+    /// SIGTERM, then what it wrote.
+    fn stop(mut self) -> Run {
         // Let the last events cross the ring buffer.
         std::thread::sleep(Duration::from_millis(400));
         let pid = self.child.id().to_string();
@@ -209,8 +263,17 @@ impl Sensor {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
+        let events = std::fs::read_to_string(&self.events)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
         let _ = std::fs::remove_dir_all(&self.dir);
-        (signals, stderr)
+        Run {
+            signals,
+            stderr,
+            events,
+        }
     }
 }
 
@@ -254,8 +317,10 @@ fn container_clients_are_detected_in_containers_only() {
     ));
     // The same client on the host is not reported.
     Command::new(&kubectl).arg("version").status().unwrap();
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR001", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR001", &[&container]);
+    let found = of(signals, "KR001", &container);
     assert_eq!(found.len(), 2, "{signals:#?}");
     let signal = found[0];
     assert_eq!(signal["name"], "container-client-in-container");
@@ -310,14 +375,16 @@ fn metadata_service_contact_is_detected_and_raised_with_a_terminal() {
     interactive.run(&format!(
         "script -qec 'curl -s -m 2 http://127.0.0.1:{port}/latest/meta-data/iam/' /dev/null > /dev/null"
     ));
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR002", &plain);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR002", &[&plain, &interactive]);
+    let found = of(signals, "KR002", &plain);
     assert_eq!(found.len(), 1, "{signals:#?}");
     assert_eq!(found[0]["severity"], "medium");
     assert_eq!(found[0]["event"]["type"], "connect");
     assert_eq!(found[0]["event"]["address"], "127.0.0.1");
     assert_eq!(found[0]["event"]["port"], port);
-    let found = of(&signals, "KR002", &interactive);
+    let found = of(signals, "KR002", &interactive);
     assert_eq!(found.len(), 1, "{signals:#?}");
     assert_eq!(found[0]["severity"], "high");
     assert_eq!(found[0]["process"]["tty"], true);
@@ -344,12 +411,14 @@ fn terminal_shells_are_detected_once_per_session() {
     );
     let quiet = StandInContainer::new(5);
     quiet.run("/bin/sh -c 'true; true'");
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR003", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR003", &[&container, &quiet]);
+    let found = of(signals, "KR003", &container);
     assert_eq!(found.len(), 1, "{signals:#?}");
     assert_eq!(found[0]["process"]["tty"], true);
     assert!(
-        of(&signals, "KR003", &quiet).is_empty(),
+        of(signals, "KR003", &quiet).is_empty(),
         "no terminal, no signal"
     );
 }
@@ -362,8 +431,10 @@ fn shells_spawned_by_servers_are_detected() {
     let sensor = Sensor::start("servers", "{}", &[]);
     let container = StandInContainer::new(6);
     container.run(&format!("{} -c '/bin/sh -c true; true'", nginx.display()));
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR004", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR004", &[&container]);
+    let found = of(signals, "KR004", &container);
     assert_eq!(found.len(), 1, "{signals:#?}");
     assert!(
         found[0]["summary"]
@@ -387,8 +458,10 @@ fn authorized_keys_writes_are_detected_including_renames() {
         keys = ssh.join("authorized_keys").display(),
         ssh = ssh.display()
     ));
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR005", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR005", &[&container]);
+    let found = of(signals, "KR005", &container);
     assert_eq!(
         found.len(),
         2,
@@ -428,8 +501,10 @@ fn package_managers_are_detected_once_per_install() {
     let sensor = Sensor::start("packages", "{}", &[]);
     let container = StandInContainer::new(8);
     container.run(&format!("{} install -y nmap", apt.display()));
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR006", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR006", &[&container]);
+    let found = of(signals, "KR006", &container);
     assert_eq!(found.len(), 1, "{signals:#?}");
     assert!(
         found[0]["summary"]
@@ -447,8 +522,10 @@ fn credential_reads_are_detected() {
     let container = StandInContainer::new(9);
     // The token does not exist here: the attempt is what counts.
     container.run("cat /etc/shadow > /dev/null; cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>/dev/null; cat /etc/shadow > /dev/null");
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR007", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR007", &[&container]);
+    let found = of(signals, "KR007", &container);
     assert_eq!(
         found.len(),
         2,
@@ -473,8 +550,10 @@ fn binaries_written_after_the_container_started_are_detected() {
         "cp /bin/true {d} && chmod +x {d} && {d}; /bin/true",
         d = dropped.display()
     ));
-    let (signals, _) = sensor.stop();
-    let found = of(&signals, "KR008", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR008", &[&container]);
+    let found = of(signals, "KR008", &container);
     assert_eq!(
         found.len(),
         1,
@@ -501,12 +580,16 @@ fn escape_primitives_are_detected() {
         nsenter = nsenter.display(),
         agent = cgroupfs.join("release_agent").display()
     ));
-    let (signals, _) = sensor.stop();
-    let nsenter_found = of(&signals, "KR011", &container);
+    let run = sensor.stop();
+    let signals = &run.signals;
+    run.record("KR009", &[&container]);
+    run.record("KR010", &[&container]);
+    run.record("KR011", &[&container]);
+    let nsenter_found = of(signals, "KR011", &container);
     assert_eq!(nsenter_found.len(), 1, "{signals:#?}");
     assert_eq!(nsenter_found[0]["severity"], "critical");
-    assert_eq!(of(&signals, "KR009", &container).len(), 1, "{signals:#?}");
-    let core = of(&signals, "KR010", &container);
+    assert_eq!(of(signals, "KR009", &container).len(), 1, "{signals:#?}");
+    let core = of(signals, "KR010", &container);
     assert_eq!(core.len(), 1, "{signals:#?}");
     assert_eq!(core[0]["event"]["path"], "/proc/sys/kernel/core_pattern");
     let _ = std::fs::remove_dir_all(bin);
@@ -536,12 +619,13 @@ fn classic_tracepoints_serve_when_asked_and_metrics_count_events() {
         .unwrap();
     let mut metrics = String::new();
     stream.read_to_string(&mut metrics).unwrap();
-    let (signals, stderr) = sensor.stop();
+    let run = sensor.stop();
+    let (signals, stderr) = (&run.signals, &run.stderr);
     assert!(
         stderr.contains("tracepoint/sched/sched_process_exec"),
         "{stderr}"
     );
-    assert_eq!(of(&signals, "KR001", &container).len(), 1, "{signals:#?}");
+    assert_eq!(of(signals, "KR001", &container).len(), 1, "{signals:#?}");
     assert!(
         metrics.contains("rampart_sensor_lost_events_total{type=\"exec\"} 0"),
         "{metrics}"
@@ -566,12 +650,13 @@ fn recorded_events_replay_to_the_same_signals() {
     let bin = common::temp_dir("sensor-bin-replay");
     let kubectl = named(&bin, "kubectl", "/bin/true");
     let events = bin.join("events.jsonl");
-    let sensor = Sensor::start("replay", "{}", &["--events", events.to_str().unwrap()]);
+    let sensor = Sensor::start("replay", "{}", &[]);
     let container = StandInContainer::new(13);
     container.run(&format!("{} auth can-i --list", kubectl.display()));
-    let (live, _) = sensor.stop();
-    let live = of(&live, "KR001", &container).len();
+    let run = sensor.stop();
+    let live = of(&run.signals, "KR001", &container).len();
     assert_eq!(live, 1);
+    std::fs::write(&events, run.events.join("\n")).unwrap();
     let out = common::rampart(
         &[
             "sensor",

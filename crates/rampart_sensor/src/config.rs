@@ -36,8 +36,10 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// IPv4-mapped IPv6 addresses (`::ffff:169.254.169.254`, from an IPv6
+    /// socket) match their IPv4 form.
     pub fn matches(&self, address: IpAddr, port: u16) -> bool {
-        self.address == address && self.port.is_none_or(|p| p == port)
+        self.address == address.to_canonical() && self.port.is_none_or(|p| p == port)
     }
 
     fn parse(text: &str) -> Option<Self> {
@@ -277,4 +279,130 @@ fn allow(node: &Node, error: &dyn Fn(&Node, String) -> ConfigError) -> Result<Al
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Engine;
+    use crate::event::Event;
+
+    fn parse(text: &str) -> Result<SensorConfig, Vec<ConfigError>> {
+        SensorConfig::parse(&SourceFile::new("sensor.yaml", text))
+    }
+
+    #[test]
+    fn problems_are_reported_at_their_positions_all_at_once() {
+        let errors = parse(
+            "metadataEndpoints: [\"169.254.169.254\", \"nope\"]\nwatchFileNames: [\"a/b\"]\nallow:\n  - rule: KR002\n    colour: red\nextra: 1\n",
+        )
+        .unwrap_err();
+        let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            rendered,
+            [
+                "sensor.yaml:1:40: `nope` is not an IP address or address:port",
+                "sensor.yaml:2:18: a watched file name is a last path component shorter than 32 bytes",
+                "sensor.yaml:5:5: unknown key `colour` (expected rule, namespace, pod, container, image, process, host)",
+                "sensor.yaml:6:1: unknown key `extra` (expected metadataEndpoints, watchFileNames, allow, detections)",
+            ]
+        );
+    }
+
+    #[test]
+    fn endpoints_take_an_optional_port() {
+        let config = parse("metadataEndpoints: [\"10.0.0.1\", \"[fd00:ec2::254]:80\"]\n").unwrap();
+        let any = config.metadata_endpoints[0];
+        assert!(any.matches("10.0.0.1".parse().unwrap(), 1234));
+        let v6 = config.metadata_endpoints[1];
+        assert!(v6.matches("fd00:ec2::254".parse().unwrap(), 80));
+        assert!(!v6.matches("fd00:ec2::254".parse().unwrap(), 443));
+        assert!(any.matches("::ffff:10.0.0.1".parse().unwrap(), 80));
+        assert_eq!(SensorConfig::default().metadata_endpoints.len(), 5);
+    }
+
+    const KUBECTL_IN_CONTAINER: &str = r#"{"time":1796639000000000000,"task":{"pid":10,"tid":10,"ppid":9,"uid":0,"gid":0,"comm":"kubectl","tty":false,"mntNs":1,"cgroupId":1,"cgroupV1Id":7},"type":"exec","filename":"/usr/local/bin/kubectl","args":["kubectl","get","secrets"],"parentComm":"sh","processStart":1796638999000000000,"cgroups":{"v2_leaf":"cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope","v2_parent":"kubepods-pod1b2c3d4e_0000_4000_8000_000000000001.slice"}}"#;
+
+    fn signals(config: &str, event: &str) -> Vec<String> {
+        let mut engine = Engine::new(parse(config).unwrap(), String::new());
+        let event: Event = serde_json::from_str(event).unwrap();
+        engine
+            .handle(&event)
+            .into_iter()
+            .map(|s| s.rule.to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn allow_entries_drop_matching_signals_only() {
+        assert_eq!(signals("{}", KUBECTL_IN_CONTAINER), ["KR001"]);
+        assert!(
+            signals(
+                "allow: [{rule: KR001, process: kubectl}]",
+                KUBECTL_IN_CONTAINER
+            )
+            .is_empty()
+        );
+        assert!(
+            signals(
+                "allow: [{rule: container-client-in-container}]",
+                KUBECTL_IN_CONTAINER
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            signals(
+                "allow: [{rule: KR001, process: helm}]",
+                KUBECTL_IN_CONTAINER
+            ),
+            ["KR001"]
+        );
+        assert_eq!(
+            signals("allow: [{rule: KR001, host: true}]", KUBECTL_IN_CONTAINER),
+            ["KR001"]
+        );
+        // A namespace needs a known pod: without the pod watch it never matches.
+        assert_eq!(
+            signals("allow: [{namespace: ci}]", KUBECTL_IN_CONTAINER),
+            ["KR001"]
+        );
+    }
+
+    #[test]
+    fn user_detections_match_runtime_fields() {
+        let config = r#"
+detections:
+  - code: X100
+    name: secrets-listed
+    severity: high
+    summary: "{process} listed secrets {place}"
+    match:
+      event.type: exec
+      container.id: {exists: true}
+      process.args: {any: [secrets, secret]}
+"#;
+        let mut engine = Engine::new(parse(config).unwrap(), String::new());
+        let event: Event = serde_json::from_str(KUBECTL_IN_CONTAINER).unwrap();
+        let out = engine.handle(&event);
+        let custom: Vec<&crate::Signal> = out.iter().filter(|s| s.rule == "X100").collect();
+        assert_eq!(custom.len(), 1);
+        assert_eq!(
+            custom[0].summary,
+            "kubectl listed secrets in container 0123456789ab"
+        );
+        let errors = parse("detections:\n  - code: KR100\n    name: x\n    severity: low\n    summary: s\n    match: {process.colour: red}\n")
+            .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "sensor.yaml:2:5: codes starting with KR are rampart's own"
+        );
+        let errors = parse("detections:\n  - code: X1\n    name: x\n    severity: low\n    summary: s\n    match: {process.colour: red}\n")
+            .unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("sensor.yaml:6:13: unknown field `process.colour`"),
+            "{errors:?}"
+        );
+    }
 }

@@ -1,0 +1,80 @@
+//! Every built-in detection replayed over events the sensor recorded from
+//! real processes (crates/rampart/tests/sensor_cli.rs writes them with
+//! RAMPART_RECORD_SENSOR_FIXTURES): runs without root, and snapshots the
+//! signals.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use rampart_sensor::{Engine, Event, SensorConfig};
+use rampart_source::SourceFile;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The signals of replaying CODE.jsonl (with CODE.yaml as configuration).
+fn replay(code: &str) -> Vec<rampart_sensor::Signal> {
+    let config_path = fixtures().join(format!("{code}.yaml"));
+    let config = match std::fs::read_to_string(&config_path) {
+        Ok(text) => {
+            SensorConfig::parse(&SourceFile::new(config_path.display().to_string(), text)).unwrap()
+        }
+        Err(_) => SensorConfig::default(),
+    };
+    let mut engine = Engine::new(config, "node-1".into());
+    let text = std::fs::read_to_string(fixtures().join(format!("{code}.jsonl")))
+        .unwrap_or_else(|e| panic!("every detection has a recorded fixture: {code}.jsonl: {e}"));
+    let mut signals = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let event: Event = serde_json::from_str(line).unwrap();
+        signals.extend(engine.handle(&event));
+    }
+    signals
+}
+
+#[test]
+fn every_detection_fires_on_its_recorded_fixture() {
+    for meta in rampart_sensor::detections::metas() {
+        let signals = replay(meta.code);
+        assert!(
+            signals.iter().any(|s| s.rule == meta.code),
+            "{} did not fire on its fixture: {signals:#?}",
+            meta.code
+        );
+        let lines: String = signals.iter().map(|s| s.json_line()).collect();
+        insta::assert_snapshot!(meta.code, lines);
+    }
+}
+
+#[test]
+fn fixtures_raise_only_the_expected_neighbours() {
+    // A stand-in container runs a few commands: each fixture's other signals
+    // must be ones the scenario really does (a shell writing a file is not
+    // a package manager, and so on).
+    let allowed: &[(&str, &[&str])] = &[
+        ("KR001", &["KR001"]),
+        // `script` runs the curl through `bash -c` on a terminal.
+        ("KR002", &["KR002", "KR003"]),
+        ("KR003", &["KR003"]),
+        ("KR004", &["KR004"]),
+        ("KR005", &["KR005"]),
+        ("KR006", &["KR006"]),
+        ("KR007", &["KR007"]),
+        ("KR008", &["KR008"]),
+        // One scenario: nsenter, release_agent, core_pattern together.
+        ("KR009", &["KR009", "KR010", "KR011"]),
+        ("KR010", &["KR009", "KR010", "KR011"]),
+        ("KR011", &["KR009", "KR010", "KR011"]),
+    ];
+    for (code, expected) in allowed {
+        for signal in replay(code) {
+            assert!(
+                expected.contains(&signal.rule),
+                "{code}'s fixture raised {}: {}",
+                signal.rule,
+                signal.summary
+            );
+        }
+    }
+}
