@@ -23,3 +23,16 @@ audited=0
 cat $traces | ./target/release/rampart audit --summary - || audited=$?
 echo "rampart audit exited with $audited (the sample set holds one deliberately malformed event: 2)"
 [ "$audited" -le 2 ]
+echo
+echo "== Runtime detections replayed from events the eBPF sensor recorded (rampart sensor replay)"
+replayed=0
+./target/release/rampart sensor replay --format text \
+  --config crates/rampart_sensor/tests/fixtures/KR002.yaml \
+  crates/rampart_sensor/tests/fixtures/KR00?.jsonl || replayed=$?  # KR009 holds the escape scenario
+echo "rampart sensor replay exited with $replayed (1: signals found)"
+[ "$replayed" -le 1 ]
+if [ "$(id -u)" -eq 0 ] && [ -e /sys/kernel/btf/vmlinux ]; then
+  echo
+  echo "== The eBPF programs on this kernel (rampart sensor --check)"
+  ./target/release/rampart sensor --check
+fi

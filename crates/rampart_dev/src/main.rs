@@ -91,9 +91,16 @@ fn generated_files(root: &Path) -> Vec<(PathBuf, String)> {
             detection_page(meta),
         ));
     }
+    let runtime = rampart_sensor::detections::metas();
+    for meta in &runtime {
+        files.push((
+            root.join(format!("docs/detections/{}.md", meta.code)),
+            detection_page(meta),
+        ));
+    }
     files.push((
         root.join("docs/detections/README.md"),
-        detections_index(&detections),
+        detections_index(&detections, &runtime),
     ));
     files.push((
         root.join("docs/rampart.schema.json"),
@@ -346,12 +353,27 @@ fn detection_page(meta: &rampart_audit::meta::DetectionMeta) -> String {
     page
 }
 
-/// The index of audit detections.
-fn detections_index(detections: &[Box<dyn rampart_audit::detections::Detection>]) -> String {
+/// The index of audit and runtime detections.
+fn detections_index(
+    detections: &[Box<dyn rampart_audit::detections::Detection>],
+    runtime: &[&'static rampart_audit::meta::DetectionMeta],
+) -> String {
     let mut page = String::from(GENERATED);
-    page.push_str("# Audit-log detections\n\n`rampart audit` runs these on Kubernetes audit logs ([audit.md](../audit.md)); `rampart rule CODE` prints one. Validation against Falco's and Panther's labelled events: [DETECTIONS.md](../DETECTIONS.md).\n\n| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
+    page.push_str("# Detections\n\n## Audit-log detections\n\n`rampart audit` runs these on Kubernetes audit logs ([audit.md](../audit.md)); `rampart rule CODE` prints one. Validation against Falco's and Panther's labelled events: [DETECTIONS.md](../DETECTIONS.md).\n\n| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
     for detection in detections {
         let meta = detection.meta();
+        let _ = writeln!(
+            page,
+            "| [{code}]({code}.md) | {} | {} | {} | {} |",
+            meta.name,
+            meta.severity.as_str(),
+            meta.mitre.join(", "),
+            meta.summary(),
+            code = meta.code
+        );
+    }
+    page.push_str("\n## Runtime detections\n\n`rampart sensor` runs these on a node's processes, connections and file opens, seen through eBPF ([sensor.md](../sensor.md)). Each is triggered for real by the root tests in `crates/rampart/tests/sensor_cli.rs` and replayed from the recorded events in `crates/rampart_sensor/tests/fixtures/`.\n\n| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
+    for meta in runtime {
         let _ = writeln!(
             page,
             "| [{code}]({code}.md) | {} | {} | {} | {} |",

@@ -77,12 +77,14 @@ fn rule_json(rule: &RuleMeta) -> serde_json::Value {
     })
 }
 
-/// An audit-log detection's documentation (`rampart rule KA001`).
+/// An audit-log or runtime detection's documentation (`rampart rule KA001`,
+/// `rampart rule KR001`).
 fn detection(wanted: &str, format: RuleFormat, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let detections = rampart_audit::detections::builtin();
-    let Some(meta) = detections
+    let audit = rampart_audit::detections::builtin();
+    let Some(meta) = audit
         .iter()
         .map(|d| d.meta())
+        .chain(rampart_sensor::detections::metas())
         .find(|m| m.code.eq_ignore_ascii_case(wanted) || m.name == wanted)
     else {
         bail!(
