@@ -59,7 +59,7 @@ pub struct EngineStats {
 pub struct Engine {
     config: SensorConfig,
     builtin: Vec<&'static dyn Detection>,
-    processes: HashMap<u32, ProcessEntry>,
+    processes: HashMap<u32, Arc<ProcessEntry>>,
     cgroups: HashMap<(u64, u64), Option<Arc<ContainerRef>>>,
     container_start: HashMap<String, i64>,
     pods: Option<Arc<RwLock<PodIndex>>>,
@@ -172,7 +172,7 @@ impl Engine {
         if self.processes.len() >= MAX_PROCESSES {
             self.prune();
         }
-        self.processes.insert(entry.pid, entry);
+        self.processes.insert(entry.pid, Arc::new(entry));
     }
 
     /// Drops processes that are gone (live) or the older half (replay).
@@ -188,6 +188,15 @@ impl Engine {
         }
         if self.cgroups.len() > MAX_PROCESSES {
             self.cgroups.clear();
+        }
+        if self.container_start.len() > MAX_PROCESSES {
+            let live: std::collections::HashSet<&str> = self
+                .processes
+                .values()
+                .filter_map(|p| p.container.as_deref().map(|c| c.id.as_str()))
+                .collect();
+            self.container_start
+                .retain(|id, _| live.contains(id.as_str()));
         }
     }
 
@@ -263,16 +272,18 @@ impl Engine {
             .processes
             .get(&event.task.pid)
             .cloned()
-            .unwrap_or_else(|| ProcessEntry {
-                pid: event.task.pid,
-                ppid: event.task.ppid,
-                uid: event.task.uid,
-                comm: event.task.comm.clone(),
-                exe: String::new(),
-                args: Vec::new(),
-                tty: event.task.tty,
-                start: 0,
-                container: container.clone(),
+            .unwrap_or_else(|| {
+                Arc::new(ProcessEntry {
+                    pid: event.task.pid,
+                    ppid: event.task.ppid,
+                    uid: event.task.uid,
+                    comm: event.task.comm.clone(),
+                    exe: String::new(),
+                    args: Vec::new(),
+                    tty: event.task.tty,
+                    start: 0,
+                    container: container.clone(),
+                })
             });
         let path = match &event.kind {
             EventKind::Open { path, dirfd, .. } if !path.starts_with('/') && self.live => {

@@ -151,8 +151,14 @@ pub fn run(
         HookMode::Tracepoint => load(&mut storage, false)?,
         HookMode::Auto => match load(&mut storage, true) {
             Ok(skel) => skel,
+            Err(ProbeError::Load(error)) if error.kind() == libbpf_rs::ErrorKind::PermissionDenied => {
+                return Err(ProbeError::Load(error));
+            }
             Err(btf_error) => {
                 let mut fallback = MaybeUninit::<OpenObject>::uninit();
+                eprintln!(
+                    "rampart sensor: BTF tracepoints did not load ({btf_error}); trying classic tracepoints"
+                );
                 match load(&mut fallback, false) {
                     // The fallback object must outlive this function's loop:
                     // run it here, with its own storage.
@@ -169,7 +175,11 @@ pub fn run(
 /// /sys/kernel/tracing when neither it nor debugfs's copy is there (systemd
 /// usually mounts it; minimal hosts and some VMs do not).
 fn ensure_tracefs() {
-    let mounted = |dir: &str| std::path::Path::new(dir).join("events").is_dir();
+    // Unreadable (not root) counts as mounted: loading will say what is missing.
+    let mounted = |dir: &str| match std::fs::metadata(std::path::Path::new(dir).join("events")) {
+        Ok(meta) => meta.is_dir(),
+        Err(error) => error.kind() == std::io::ErrorKind::PermissionDenied,
+    };
     if mounted("/sys/kernel/tracing") || mounted("/sys/kernel/debug/tracing") {
         return;
     }

@@ -3,6 +3,7 @@
 //! severity, ATT&CK techniques, and a pure matcher over one event in context.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rampart_audit::meta::DetectionMeta;
 use rampart_diagnostics::Severity;
@@ -39,7 +40,7 @@ pub struct Context<'a> {
     /// An open's path, made absolute when it could be.
     pub path: Option<&'a str>,
     pub config: &'a SensorConfig,
-    pub(crate) processes: &'a HashMap<u32, ProcessEntry>,
+    pub(crate) processes: &'a HashMap<u32, Arc<ProcessEntry>>,
 }
 
 impl Context<'_> {
@@ -58,7 +59,7 @@ impl Context<'_> {
         }
         self.processes
             .get(&self.process.ppid)
-            .map_or("", ProcessEntry::name)
+            .map_or("", |p| p.name())
     }
 
     /// Parent, grandparent, … up to `depth` known ancestors.
