@@ -78,3 +78,36 @@ fn fixtures_raise_only_the_expected_neighbours() {
         }
     }
 }
+
+#[test]
+fn every_detection_is_documented_with_a_stable_code() {
+    let metas = rampart_sensor::detections::metas();
+    for (index, meta) in metas.iter().enumerate() {
+        assert_eq!(
+            meta.code,
+            format!("KR{:03}", index + 1),
+            "codes are dense and ordered"
+        );
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## ATT&CK",
+            "## Known false positives",
+        ] {
+            assert!(
+                meta.documentation.contains(section),
+                "{} lacks {section}",
+                meta.code
+            );
+        }
+        assert!(!meta.mitre.is_empty(), "{}", meta.code);
+        assert!(!meta.summary().is_empty(), "{}", meta.code);
+        assert!(
+            meta.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{} is kebab-case",
+            meta.name
+        );
+    }
+}
