@@ -151,7 +151,9 @@ pub fn run(
         HookMode::Tracepoint => load(&mut storage, false)?,
         HookMode::Auto => match load(&mut storage, true) {
             Ok(skel) => skel,
-            Err(ProbeError::Load(error)) if error.kind() == libbpf_rs::ErrorKind::PermissionDenied => {
+            Err(ProbeError::Load(error))
+                if error.kind() == libbpf_rs::ErrorKind::PermissionDenied =>
+            {
                 return Err(ProbeError::Load(error));
             }
             Err(btf_error) => {
