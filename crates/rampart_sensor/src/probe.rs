@@ -7,7 +7,7 @@ use std::ffi::CStr;
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libbpf_rs::skel::{OpenSkel, SkelBuilder};
 use libbpf_rs::{Link, MapCore, MapFlags, OpenObject, RingBufferBuilder};
@@ -271,17 +271,29 @@ fn serve(
         .map_err(ProbeError::RingBuffer)?;
     let ring = builder.build().map_err(ProbeError::RingBuffer)?;
 
+    // The programs wake this loop only when a quarter megabyte is queued;
+    // otherwise it drains the buffer every tick. Counters and the handler's
+    // housekeeping run on the tick too, not on every wake-up.
     let mut result = Ok(());
+    let mut last_tick = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         // EINTR (a signal arrived) is not an error: the stop flag says what to do.
-        if let Err(error) = ring.poll(options.tick)
+        let left = options.tick.saturating_sub(last_tick.elapsed());
+        if let Err(error) = ring.poll(left)
             && error.kind() != libbpf_rs::ErrorKind::Interrupted
         {
             result = Err(ProbeError::RingBuffer(error));
             break;
         }
-        read_lost(&skel, counters);
-        handler_cell.borrow_mut().tick();
+        if last_tick.elapsed() >= options.tick {
+            last_tick = Instant::now();
+            if let Err(error) = ring.consume() {
+                result = Err(ProbeError::RingBuffer(error));
+                break;
+            }
+            read_lost(&skel, counters);
+            handler_cell.borrow_mut().tick();
+        }
     }
     // Drain what is already queued, then detach.
     let _ = ring.consume();
