@@ -252,9 +252,18 @@ fn start_pod_watch(args: &SensorArgs) -> anyhow::Result<Option<Arc<RwLock<PodInd
         bail!("--pods kube needs --node-name (or NODE_NAME)");
     };
     let index = Arc::new(RwLock::new(PodIndex::default()));
-    rampart_sensor::pods::spawn_watch(node, Arc::clone(&index))
-        .context("cannot start the pod watch")?;
-    Ok(Some(index))
+    match rampart_sensor::pods::spawn_watch(node, Arc::clone(&index)) {
+        Ok(_) => Ok(Some(index)),
+        // Asked for explicitly: an error. Found by `auto`: a warning, and
+        // signals name containers without their pods.
+        Err(error) if args.pods == PodSource::Kube => {
+            Err(error).context("cannot start the pod watch")
+        }
+        Err(error) => {
+            eprintln!("warning: no pod names for containers: cannot start the pod watch: {error}");
+            Ok(None)
+        }
+    }
 }
 
 #[cfg(all(target_os = "linux", feature = "sensor"))]
