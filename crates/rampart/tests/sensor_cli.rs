@@ -611,7 +611,12 @@ fn classic_tracepoints_serve_when_asked_and_metrics_count_events() {
         &["--hooks", "tracepoint", "--metrics-addr", &addr],
     );
     let container = StandInContainer::new(12);
-    container.run(&format!("{} get secrets", kubectl.display()));
+    // Drift too: the fallback reads the executed file from the new mm.
+    container.run(&format!(
+        "{} get secrets; cp /bin/true {d} && {d}",
+        kubectl.display(),
+        d = bin.join("dropped").display()
+    ));
     std::thread::sleep(Duration::from_millis(300));
     let mut stream = TcpStream::connect(&addr).unwrap();
     stream
@@ -626,6 +631,7 @@ fn classic_tracepoints_serve_when_asked_and_metrics_count_events() {
         "{stderr}"
     );
     assert_eq!(of(signals, "KR001", &container).len(), 1, "{signals:#?}");
+    assert_eq!(of(signals, "KR008", &container).len(), 1, "{signals:#?}");
     assert!(
         metrics.contains("rampart_sensor_lost_events_total{type=\"exec\"} 0"),
         "{metrics}"
@@ -674,5 +680,85 @@ fn recorded_events_replay_to_the_same_signals() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(of(&replayed, "KR001", &container).len(), 1, "{replayed:#?}");
+    let _ = std::fs::remove_dir_all(bin);
+}
+
+/// A minimal HTTP endpoint: answers 200 to every POST and hands over the bodies.
+fn http_sink() -> (u16, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, bodies) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 8192];
+            loop {
+                let n = stream.read(&mut buffer).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&request).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (name, value) = l.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        let _ = sender.send(body.to_owned());
+                        break;
+                    }
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (port, bodies)
+}
+
+#[test]
+fn user_detections_run_live_and_signals_reach_the_webhook() {
+    require_sensor!();
+    let bin = common::temp_dir("sensor-bin-user");
+    let nc = named(&bin, "nc", "/bin/true");
+    let (port, bodies) = http_sink();
+    let config = r#"
+detections:
+  - code: X100
+    name: netcat-listener-in-container
+    severity: high
+    summary: "{process} listening {place}: {cmdline}"
+    mitre: [T1059]
+    match:
+      event.type: exec
+      container.id: {exists: true}
+      process.name: [nc, ncat, netcat]
+      process.args: {any: ["-l", "-lp", "-lvp"]}
+"#;
+    let url = format!("http://127.0.0.1:{port}/signals");
+    let sensor = Sensor::start("user", config, &["--webhook-url", &url]);
+    let container = StandInContainer::new(14);
+    container.run(&format!(
+        "{nc} -lvp 4444; {nc} example.com 80",
+        nc = nc.display()
+    ));
+    let run = sensor.stop();
+    let signals = &run.signals;
+    let found = of(signals, "X100", &container);
+    assert_eq!(found.len(), 1, "the listener only: {signals:#?}");
+    assert_eq!(found[0]["name"], "netcat-listener-in-container");
+    assert!(found[0]["summary"].as_str().unwrap().contains("-lvp 4444"));
+    // The same signals, as JSON lines, at the webhook.
+    let posted: String = bodies.try_iter().collect();
+    let posted: Vec<Value> = posted
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(of(&posted, "X100", &container).len(), 1, "{posted:#?}");
     let _ = std::fs::remove_dir_all(bin);
 }

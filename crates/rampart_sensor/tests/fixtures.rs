@@ -111,3 +111,76 @@ fn every_detection_is_documented_with_a_stable_code() {
         );
     }
 }
+
+#[test]
+fn signals_name_the_pod_and_workload_the_pod_watch_knows() {
+    use std::sync::{Arc, RwLock};
+
+    use rampart_sensor::pods::PodIndex;
+
+    let text = std::fs::read_to_string(fixtures().join("KR001.jsonl")).unwrap();
+    let events: Vec<Event> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let id = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            rampart_sensor::event::EventKind::Exec { cgroups, .. } => {
+                let leaf = if cgroups.v2_leaf.is_empty() {
+                    &cgroups.v1_leaf
+                } else {
+                    &cgroups.v2_leaf
+                };
+                rampart_sensor::container::from_cgroup_names(leaf, "").map(|c| c.id)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let k8s_pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {
+            "name": "ci-runner-7d9f8-x2x4q", "namespace": "ci", "uid": "0b5a6c1e-2f3d-4e5f-8a9b-0c1d2e3f4a5b",
+            "labels": {"pod-template-hash": "7d9f8"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "ci-runner-7d9f8", "uid": "u", "controller": true}]
+        },
+        "spec": {"containers": [{"name": "runner", "image": "registry.example/ci-runner:2"}]},
+        "status": {"containerStatuses": [{
+            "name": "runner", "image": "registry.example/ci-runner:2", "imageID": "", "ready": true,
+            "restartCount": 0, "containerID": format!("containerd://{id}")
+        }]}
+    }))
+    .unwrap();
+    let mut index = PodIndex::default();
+    index.upsert(&k8s_pod);
+    let mut engine = Engine::new(SensorConfig::default(), "node-1".into())
+        .with_pods(Arc::new(RwLock::new(index)));
+    let signals: Vec<_> = events.iter().flat_map(|e| engine.handle(e)).collect();
+    let signal = signals.iter().find(|s| s.rule == "KR001").unwrap();
+    let pod = signal.pod.as_ref().unwrap();
+    assert_eq!(
+        (
+            pod.namespace.as_str(),
+            pod.name.as_str(),
+            pod.container.as_str()
+        ),
+        ("ci", "ci-runner-7d9f8-x2x4q", "runner")
+    );
+    assert_eq!(pod.image, "registry.example/ci-runner:2");
+    let workload = pod.workload.as_ref().unwrap();
+    assert_eq!(
+        (workload.kind.as_str(), workload.name.as_str()),
+        ("Deployment", "ci-runner")
+    );
+    // An allow entry by namespace applies once the pod is known.
+    let config = SensorConfig::parse(&SourceFile::new(
+        "s.yaml",
+        "allow: [{rule: KR001, namespace: ci}]",
+    ))
+    .unwrap();
+    let mut index = PodIndex::default();
+    index.upsert(&k8s_pod);
+    let mut allowed = Engine::new(config, String::new()).with_pods(Arc::new(RwLock::new(index)));
+    let signals: Vec<_> = events.iter().flat_map(|e| allowed.handle(e)).collect();
+    assert!(signals.iter().all(|s| s.rule != "KR001"), "{signals:#?}");
+    assert_eq!(allowed.stats.allowed, 2);
+}

@@ -224,7 +224,8 @@ int exec_tracepoint(struct trace_event_raw_sched_process_exec *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	u32 offset = ctx->__data_loc_filename & 0xFFFF;
-	return on_exec(task, (const char *)ctx + offset, 0);
+	/* The new image is installed: its file is the mm's exe_file. */
+	return on_exec(task, (const char *)ctx + offset, BPF_CORE_READ(task, mm, exe_file));
 }
 
 static __always_inline int on_exit(struct task_struct *task)

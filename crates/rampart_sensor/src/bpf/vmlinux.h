@@ -129,6 +129,7 @@ struct signal_struct {
 struct mm_struct {
 	long unsigned int arg_start;
 	long unsigned int arg_end;
+	struct file *exe_file;
 };
 
 struct ns_common {
