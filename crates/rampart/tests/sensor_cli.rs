@@ -454,7 +454,7 @@ fn authorized_keys_writes_are_detected_including_renames() {
     let sensor = Sensor::start("keys", "{}", &[]);
     let container = StandInContainer::new(7);
     container.run(&format!(
-        "echo 'ssh-ed25519 AAAA test' >> {keys}; echo 'ssh-ed25519 BBBB test' > {ssh}/new && mv {ssh}/new {ssh}/authorized_keys2; cat {keys} > /dev/null",
+        "echo 'ssh-ed25519 AAAA test' >> {keys}; echo 'ssh-ed25519 BBBB test' > {ssh}/new && mv {ssh}/new {ssh}/authorized_keys2; cat {keys} > /dev/null; cd {ssh} && echo 'ssh-ed25519 CCCC test' >> authorized_keys",
         keys = ssh.join("authorized_keys").display(),
         ssh = ssh.display()
     ));
@@ -464,8 +464,8 @@ fn authorized_keys_writes_are_detected_including_renames() {
     let found = of(signals, "KR005", &container);
     assert_eq!(
         found.len(),
-        2,
-        "a write and a rename, not the read: {signals:#?}"
+        3,
+        "two writes and a rename, not the read: {signals:#?}"
     );
     assert_eq!(found[0]["event"]["access"], "write");
     assert_eq!(found[0]["event"]["operation"], "open");
@@ -475,6 +475,12 @@ fn authorized_keys_writes_are_detected_including_renames() {
             .as_str()
             .unwrap()
             .ends_with("/.ssh/authorized_keys2")
+    );
+    // A relative path, resolved from the working directory the kernel read
+    // at the call (the shell is gone before the sensor looks).
+    assert_eq!(
+        found[2]["event"]["path"],
+        ssh.join("authorized_keys").display().to_string()
     );
     let _ = std::fs::remove_dir_all(home);
 }
@@ -521,15 +527,15 @@ fn credential_reads_are_detected() {
     let sensor = Sensor::start("credentials", "{}", &[]);
     let container = StandInContainer::new(9);
     // The token does not exist here: the attempt is what counts.
-    container.run("cat /etc/shadow > /dev/null; cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>/dev/null; cat /etc/shadow > /dev/null");
+    container.run("cat /etc/shadow > /dev/null; cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>/dev/null; cat /etc/shadow > /dev/null; cd /etc && head -c 0 shadow");
     let run = sensor.stop();
     let signals = &run.signals;
     run.record("KR007", &[&container]);
     let found = of(signals, "KR007", &container);
     assert_eq!(
         found.len(),
-        2,
-        "the second shadow read is a repeat: {signals:#?}"
+        3,
+        "the second shadow read by cat is a repeat: {signals:#?}"
     );
     assert_eq!(found[0]["event"]["path"], "/etc/shadow");
     assert_eq!(found[0]["event"]["access"], "read");
@@ -537,6 +543,9 @@ fn credential_reads_are_detected() {
         found[1]["event"]["path"],
         "/var/run/secrets/kubernetes.io/serviceaccount/token"
     );
+    // `shadow` opened from /etc is /etc/shadow.
+    assert_eq!(found[2]["event"]["path"], "/etc/shadow");
+    assert_eq!(found[2]["process"]["comm"], "head");
 }
 
 #[test]

@@ -286,7 +286,15 @@ impl Engine {
                 })
             });
         let path = match &event.kind {
-            EventKind::Open { path, dirfd, .. } if !path.starts_with('/') && self.live => {
+            EventKind::Open { path, .. } if path.starts_with('/') => Some(path.clone()),
+            // The working directory the kernel read at the call, else /proc
+            // while the process lives.
+            EventKind::Open {
+                path,
+                cwd: Some(cwd),
+                ..
+            } => Some(crate::event::join(cwd, path)),
+            EventKind::Open { path, dirfd, .. } if self.live => {
                 procfs::resolve(event.task.pid, *dirfd, path).or_else(|| Some(path.clone()))
             }
             EventKind::Open { path, .. } => Some(path.clone()),

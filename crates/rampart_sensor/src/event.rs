@@ -90,6 +90,11 @@ pub enum EventKind {
         #[serde(default = "cwd")]
         dirfd: i32,
         operation: PathOperation,
+        /// For a path relative to the working directory: the working
+        /// directory as read in the kernel at the call, `…/a/b` when only
+        /// its last components were read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
     },
 }
 
@@ -130,6 +135,13 @@ const O_APPEND: u32 = 0o2000;
 /// Whether open(2) flags ask to change the file.
 pub fn opens_for_write(flags: u32) -> bool {
     flags & O_ACCMODE != 0 || flags & (O_CREAT | O_TRUNC | O_APPEND) != 0
+}
+
+/// Joins a relative path to a directory (`./` and `../` left as they are
+/// but for a leading `./`).
+pub fn join(dir: &str, relative: &str) -> String {
+    let relative = relative.trim_start_matches("./");
+    format!("{}/{relative}", dir.trim_end_matches('/'))
 }
 
 /// The last component of a path.

@@ -444,6 +444,13 @@ fn decode(data: &[u8], clock: &Clock) -> Option<Event> {
         4 => {
             let mut e = types::open_event::default();
             plain::copy_from_bytes(&mut e, data).ok()?;
+            let parts = (e.cwd_parts as usize).min(e.cwd.len());
+            let cwd = (parts > 0 || e.cwd_complete != 0).then(|| {
+                let names: Vec<String> =
+                    e.cwd[..parts].iter().rev().map(|p| text(p, None)).collect();
+                let prefix = if e.cwd_complete != 0 { "/" } else { "…/" };
+                format!("{prefix}{}", names.join("/"))
+            });
             EventKind::Open {
                 path: text(&e.path, Some(e.path_len)),
                 flags: e.flags,
@@ -453,6 +460,7 @@ fn decode(data: &[u8], clock: &Clock) -> Option<Event> {
                 } else {
                     PathOperation::Open
                 },
+                cwd,
             }
         }
         _ => return None,

@@ -74,9 +74,7 @@ pub fn resolve(pid: u32, dirfd: i32, path: &str) -> Option<String> {
     } else {
         return None;
     };
-    let base = base.to_string_lossy();
-    let relative = path.trim_start_matches("./");
-    Some(format!("{}/{relative}", base.trim_end_matches('/')))
+    Some(crate::event::join(&base.to_string_lossy(), path))
 }
 
 fn uid(pid: u32) -> Option<u32> {

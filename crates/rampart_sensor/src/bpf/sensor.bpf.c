@@ -286,6 +286,30 @@ int connect_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* The working directory's last components, walking dentries up to the
+ * mount's root (bpf_d_path is not allowed from tracepoints). */
+static __always_inline void read_cwd(struct open_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+	u32 parts = 0;
+	for (int i = 0; i < CWD_PARTS; i++) {
+		if (!dentry)
+			break;
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		if (parent == dentry) {
+			e->cwd_complete = 1;
+			break;
+		}
+		bpf_probe_read_kernel_str(e->cwd[i], CWD_PART_LEN, BPF_CORE_READ(dentry, d_name.name));
+		parts = i + 1;
+		dentry = parent;
+	}
+	if (!e->cwd_complete && dentry && BPF_CORE_READ(dentry, d_parent) == dentry)
+		e->cwd_complete = 1;
+	e->cwd_parts = parts;
+}
+
 /* Reports an open (or rename target) when the path's last component is watched. */
 static __always_inline int on_path(const char *user_path, u32 operation, u32 flags, s32 dirfd)
 {
@@ -331,6 +355,10 @@ static __always_inline int on_path(const char *user_path, u32 operation, u32 fla
 	e->dirfd = dirfd;
 	e->path_len = len;
 	bpf_probe_read_kernel(e->path, sizeof(e->path), s->path);
+	e->cwd_parts = 0;
+	e->cwd_complete = 0;
+	if (s->path[0] != '/' && dirfd == AT_FDCWD)
+		read_cwd(e);
 	submit(e, EVENT_OPEN);
 	return 0;
 }

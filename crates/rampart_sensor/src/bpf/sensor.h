@@ -9,6 +9,8 @@
 #define PATH_LEN 256
 #define ARGS_LEN 1024
 #define WATCHED_NAME_LEN 32
+#define CWD_PARTS 4
+#define CWD_PART_LEN 32
 
 enum event_kind {
 	EVENT_EXEC = 1,
@@ -85,6 +87,12 @@ struct open_event {
 	s32 dirfd;
 	u32 path_len;
 	char path[PATH_LEN];
+	/* For a path relative to the working directory: the working
+	 * directory's last components, innermost first, read at the call
+	 * (the process may be gone before user space looks). */
+	u32 cwd_parts;     /* how many were read */
+	u32 cwd_complete;  /* 1 when they reach the root of their mount */
+	char cwd[CWD_PARTS][CWD_PART_LEN];
 };
 
 #endif

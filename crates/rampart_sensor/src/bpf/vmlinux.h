@@ -144,6 +144,23 @@ struct nsproxy {
 	struct mnt_namespace *mnt_ns;
 };
 
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+};
+
+struct path {
+	struct dentry *dentry;
+};
+
+struct fs_struct {
+	struct path pwd;
+};
+
 struct task_struct {
 	int exit_code;
 	pid_t pid;
@@ -156,6 +173,7 @@ struct task_struct {
 	struct nsproxy *nsproxy;
 	struct css_set *cgroups;
 	struct mm_struct *mm;
+	struct fs_struct *fs;
 };
 
 struct trace_entry {
