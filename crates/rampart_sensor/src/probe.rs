@@ -59,6 +59,8 @@ pub enum ProbeError {
     },
     #[error("the ring buffer: {0}")]
     RingBuffer(libbpf_rs::Error),
+    #[error("the ring buffer size {0} is not a power of two of at least 4096 bytes")]
+    RingBufferSize(u32),
     #[error("watching file name {name:?}: {error}")]
     WatchedName {
         name: String,
@@ -84,7 +86,14 @@ pub struct ProbeOptions {
     pub watched_names: Vec<String>,
     /// How often [`ProbeHandler::tick`] runs.
     pub tick: Duration,
+    /// The ring buffer's size: a power of two, at least a page. An exec
+    /// takes about 2 KiB of it, so 16 MiB hold 0.8 s of 10,000 execs/s
+    /// while the reader is held up.
+    pub ring_buffer_bytes: u32,
 }
+
+/// The default ring buffer: 16 MiB.
+pub const DEFAULT_RING_BUFFER_BYTES: u32 = 16 << 20;
 
 /// One attached program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,9 +156,9 @@ pub fn run(
     ensure_tracefs();
     let mut storage = MaybeUninit::<OpenObject>::uninit();
     let skel = match options.hooks {
-        HookMode::Btf => load(&mut storage, true)?,
-        HookMode::Tracepoint => load(&mut storage, false)?,
-        HookMode::Auto => match load(&mut storage, true) {
+        HookMode::Btf => load(&mut storage, true, options)?,
+        HookMode::Tracepoint => load(&mut storage, false, options)?,
+        HookMode::Auto => match load(&mut storage, true, options) {
             Ok(skel) => skel,
             Err(ProbeError::Load(error))
                 if error.kind() == libbpf_rs::ErrorKind::PermissionDenied =>
@@ -161,7 +170,7 @@ pub fn run(
                 eprintln!(
                     "rampart sensor: BTF tracepoints did not load ({btf_error}); trying classic tracepoints"
                 );
-                match load(&mut fallback, false) {
+                match load(&mut fallback, false, options) {
                     // The fallback object must outlive this function's loop:
                     // run it here, with its own storage.
                     Ok(skel) => return serve(skel, options, stop, counters, handler),
@@ -209,9 +218,21 @@ fn ensure_tracefs() {
     }
 }
 
-fn load(storage: &mut MaybeUninit<OpenObject>, btf: bool) -> Result<SensorSkel<'_>, ProbeError> {
+fn load<'obj>(
+    storage: &'obj mut MaybeUninit<OpenObject>,
+    btf: bool,
+    options: &ProbeOptions,
+) -> Result<SensorSkel<'obj>, ProbeError> {
+    let size = options.ring_buffer_bytes;
+    if !size.is_power_of_two() || size < 4096 {
+        return Err(ProbeError::RingBufferSize(size));
+    }
     let builder = SensorSkelBuilder::default();
     let mut open: OpenSensorSkel<'_> = builder.open(storage).map_err(ProbeError::Open)?;
+    open.maps
+        .events
+        .set_max_entries(size)
+        .map_err(ProbeError::Open)?;
     if let Some(rodata) = open.maps.rodata_data.as_deref_mut() {
         rodata.sensor_tgid = std::process::id();
     }

@@ -357,6 +357,10 @@ mod live {
     }
 
     pub fn run(args: &SensorArgs, engine: Engine) -> anyhow::Result<ExitCode> {
+        if !(1..=1024).contains(&args.ring_buffer_mb) || !args.ring_buffer_mb.is_power_of_two() {
+            eprintln!("error: --ring-buffer-mb takes a power of two from 1 to 1024");
+            return Ok(ExitCode::from(2));
+        }
         let stop = rampart_audit::follow::stop_on_signal().context("cannot watch for signals")?;
         if let Some(seconds) = args.duration {
             if !(seconds.is_finite() && seconds > 0.0) {
@@ -404,6 +408,7 @@ mod live {
             },
             watched_names: engine.watched_names(),
             tick: Duration::from_millis(100),
+            ring_buffer_bytes: args.ring_buffer_mb.saturating_mul(1 << 20),
         };
         let counters = ProbeCounters::default();
         let mut runner = Runner {
