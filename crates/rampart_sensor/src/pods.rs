@@ -728,3 +728,99 @@ mod tests {
         assert_eq!(strip_runtime_prefix("containerd://"), "");
     }
 }
+
+#[cfg(test)]
+mod watch_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::{Arc, Mutex, RwLock};
+    use std::time::Duration;
+
+    use kube::client::Body;
+    use serde_json::json;
+
+    use super::{PodIndex, watch_pods};
+
+    fn pod(name: &str, uid: &str, id: &str) -> serde_json::Value {
+        json!({
+            "metadata": {"name": name, "namespace": "shop", "uid": uid, "resourceVersion": "5"},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "web:1"}]},
+            "status": {"containerStatuses": [{
+                "name": "app", "image": "web:1", "imageID": "", "ready": true,
+                "restartCount": 0, "containerID": format!("containerd://{id}")
+            }]}
+        })
+    }
+
+    /// The watch lists this node's pods, then follows changes, through a
+    /// fake API server: both reach the index.
+    #[tokio::test]
+    async fn the_node_pods_are_listed_then_watched() {
+        let (service, mut handle) =
+            tower_test::mock::pair::<http::Request<Body>, http::Response<Body>>();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        let listed = "a".repeat(64);
+        let added = "b".repeat(64);
+        let (first, second) = (listed.clone(), added.clone());
+        tokio::spawn(async move {
+            while let Some((request, respond)) = handle.next_request().await {
+                let target = request.uri().to_string();
+                log.lock().unwrap().push(target.clone());
+                let body = if target.contains("watch=true") {
+                    if log
+                        .lock()
+                        .unwrap()
+                        .iter()
+                        .filter(|t| t.contains("watch=true"))
+                        .count()
+                        > 1
+                    {
+                        continue; // later watches hang, as an idle server's do
+                    }
+                    let event = json!({"type": "ADDED", "object": {"kind": "Pod", "apiVersion": "v1",
+                        "metadata": pod("web-2", "u-2", &second)["metadata"],
+                        "spec": pod("web-2", "u-2", &second)["spec"],
+                        "status": pod("web-2", "u-2", &second)["status"]}});
+                    format!("{event}\n")
+                } else {
+                    json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "5"},
+                        "items": [pod("web-1", "u-1", &first)]})
+                    .to_string()
+                };
+                let response = http::Response::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.into_bytes()))
+                    .unwrap();
+                respond.send_response(response);
+            }
+        });
+        let client = kube::Client::new(service, "default");
+        let index = Arc::new(RwLock::new(PodIndex::default()));
+        let watched = Arc::clone(&index);
+        let task = tokio::spawn(async move { watch_pods(client, "node-1", &watched).await });
+        for _ in 0..100 {
+            if index.read().unwrap().len() == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        task.abort();
+        let index = index.read().unwrap();
+        assert_eq!(
+            index.by_container(&listed).map(|p| p.name.as_str()),
+            Some("web-1")
+        );
+        assert_eq!(
+            index.by_container(&added).map(|p| p.name.as_str()),
+            Some("web-2")
+        );
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.iter()
+                .all(|t| t.contains("fieldSelector=spec.nodeName%3Dnode-1")),
+            "only this node's pods are asked for: {seen:?}"
+        );
+    }
+}
