@@ -269,12 +269,14 @@ fn serve(
     let (links, hooks) = attach(&skel)?;
     handler.attached(&hooks);
 
-    let clock = Clock::now();
+    // Re-read every tick: the wall clock may be stepped or slewed (NTP)
+    // while the boot-time clock of the events is not.
+    let clock = std::cell::Cell::new(Clock::now());
     let handler_cell = std::cell::RefCell::new(handler);
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&skel.maps.events, |data: &[u8]| {
-            match decode(data, &clock) {
+            match decode(data, &clock.get()) {
                 Some(event) => {
                     if let Some(counter) =
                         kind_index(&event.kind).and_then(|i| counters.received.get(i))
@@ -313,6 +315,7 @@ fn serve(
                 break;
             }
             read_lost(&skel, counters);
+            clock.set(Clock::now());
             handler_cell.borrow_mut().tick();
         }
     }
@@ -419,8 +422,12 @@ fn decode(data: &[u8], clock: &Clock) -> Option<Event> {
     let time = clock.unix(header.time_ns);
     let kind = match header.kind {
         1 => {
+            // The record ends with the used part of argv: pad it back.
+            let mut full = vec![0u8; std::mem::size_of::<types::exec_event>()];
+            let used = data.len().min(full.len());
+            full[..used].copy_from_slice(&data[..used]);
             let mut e = types::exec_event::default();
-            plain::copy_from_bytes(&mut e, data).ok()?;
+            plain::copy_from_bytes(&mut e, &full).ok()?;
             let args_len = (e.args_len as usize).min(e.args.len());
             let raw: Vec<u8> = e.args[..args_len].iter().map(|b| *b as u8).collect();
             let args = raw

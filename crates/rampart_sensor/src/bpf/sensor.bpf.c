@@ -55,6 +55,15 @@ struct {
 	__type(value, u8);
 } watched_names SEC(".maps");
 
+/* An exec event is built here, then only its used part is sent (argv is
+ * last and usually far shorter than its 1 KiB). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct exec_event);
+} exec_scratch SEC(".maps");
+
 /* Scratch space for a path read from user memory. */
 struct path_scratch {
 	char path[PATH_LEN];
@@ -92,6 +101,18 @@ static __always_inline void submit(void *event, u32 kind)
 {
 	u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(event, queued >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	count(&sent_events, kind);
+}
+
+/* Sends `size` bytes of a record built outside the ring buffer. */
+static __always_inline void output(void *event, u64 size, u32 kind)
+{
+	u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	u64 flags = queued >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, event, size, flags) != 0) {
+		count(&lost_events, kind);
+		return;
+	}
 	count(&sent_events, kind);
 }
 
@@ -176,7 +197,8 @@ static __always_inline void exe_ctime(struct inode *inode, struct exec_event *e)
 static __always_inline int on_exec(struct task_struct *task, const char *filename,
 				   struct file *exe)
 {
-	struct exec_event *e = reserve(sizeof(*e), EVENT_EXEC);
+	u32 zero = 0;
+	struct exec_event *e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return 0;
 	fill_header(&e->header, EVENT_EXEC, task);
@@ -209,7 +231,7 @@ static __always_inline int on_exec(struct task_struct *task, const char *filenam
 	e->args_len = 0;
 	if (size > 0 && bpf_probe_read_user(e->args, size, (void *)start) == 0)
 		e->args_len = size;
-	submit(e, EVENT_EXEC);
+	output(e, sizeof(*e) - ARGS_LEN + (e->args_len & (ARGS_LEN - 1)), EVENT_EXEC);
 	return 0;
 }
 

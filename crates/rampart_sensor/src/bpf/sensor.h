@@ -59,7 +59,8 @@ struct exec_event {
 	u32 args_len;
 	struct cgroup_names cgroups;
 	char filename[PATH_LEN];
-	char args[ARGS_LEN];    /* argv, NUL-separated */
+	/* argv, NUL-separated; last, because only args_len bytes of it are sent */
+	char args[ARGS_LEN];
 };
 
 struct exit_event {
