@@ -107,7 +107,7 @@ pub struct SensorArgs {
     pub hooks: SensorHooks,
 
     /// The kernel's ring buffer for events, in MiB (a power of two). About
-    /// 2 KiB per exec: 16 MiB hold 0.8 s of 10,000 execs/s while the
+    /// 1 KiB per exec: 16 MiB hold 1.6 s of 10,000 execs/s while the
     /// sensor is held up; what does not fit is counted as lost.
     #[arg(long, value_name = "MIB", default_value_t = 16)]
     pub ring_buffer_mb: u32,

@@ -87,8 +87,8 @@ pub struct ProbeOptions {
     /// How often [`ProbeHandler::tick`] runs.
     pub tick: Duration,
     /// The ring buffer's size: a power of two, at least a page. An exec
-    /// takes about 2 KiB of it, so 16 MiB hold 0.8 s of 10,000 execs/s
-    /// while the reader is held up.
+    /// and its exit take about 1 KiB of it, so 16 MiB hold 1.6 s of 10,000
+    /// execs/s while the reader is held up.
     pub ring_buffer_bytes: u32,
 }
 
