@@ -282,7 +282,19 @@ mod live {
         snapshot: Arc<Mutex<MetricsSnapshot>>,
         ready_file: Option<PathBuf>,
         check: Option<&'a AtomicBool>,
+        stop: &'a AtomicBool,
         error: Option<std::io::Error>,
+    }
+
+    impl Runner<'_> {
+        /// The first write error stops the sensor: signals that cannot be
+        /// written must not be dropped silently.
+        fn failed(&mut self, error: std::io::Error) {
+            if self.error.is_none() {
+                self.stop.store(true, Ordering::SeqCst);
+                self.error = Some(error);
+            }
+        }
     }
 
     impl ProbeHandler for Runner<'_> {
@@ -310,24 +322,24 @@ mod live {
                 let mut line = serde_json::to_string(&event).unwrap_or_default();
                 line.push('\n');
                 if let Err(error) = events.write_all(line.as_bytes()) {
-                    self.error.get_or_insert(error);
+                    self.failed(error);
                 }
             }
             for signal in self.engine.handle(&event) {
                 if let Err(error) = self.output.write(&signal) {
-                    self.error.get_or_insert(error);
+                    self.failed(error);
                 }
             }
         }
 
         fn tick(&mut self) {
             if let Err(error) = self.output.flush() {
-                self.error.get_or_insert(error);
+                self.failed(error);
             }
             if let Some(events) = &mut self.events
                 && let Err(error) = events.flush()
             {
-                self.error.get_or_insert(error);
+                self.failed(error);
             }
             let now = i64::try_from(jiff::Timestamp::now().as_nanosecond()).unwrap_or(i64::MAX);
             self.engine.tick(now);
@@ -419,6 +431,7 @@ mod live {
             snapshot,
             ready_file: args.ready_file.clone(),
             check: args.check.then_some(&*stop),
+            stop: &stop,
             error: None,
         };
         let result = probe::run(&options, &stop, &counters, &mut runner);
