@@ -281,9 +281,8 @@ pub fn parse_yaml(file: &SourceFile) -> (rampart_yaml::Stream, Vec<CustomError>)
 pub fn parse(file: &SourceFile) -> Result<Vec<CustomDetection>, Vec<CustomError>> {
     let error = |node: &Node, message: String| node_error(file, node, message);
     let (stream, mut errors) = parse_yaml(file);
-    let mut out = Vec::new();
     let Some(root) = stream.documents.first().map(|d| &d.root) else {
-        return Ok(out);
+        return Ok(Vec::new());
     };
     let Some(items) = root.get("detections").and_then(Node::as_seq) else {
         errors.push(error(
@@ -292,27 +291,42 @@ pub fn parse(file: &SourceFile) -> Result<Vec<CustomDetection>, Vec<CustomError>
         ));
         return Err(errors);
     };
-    let mut codes: Vec<String> = Vec::new();
-    for item in items {
-        match parse_one(item, &error) {
-            Ok(detection) => {
-                if codes.contains(&detection.meta.code.to_owned()) {
-                    errors.push(error(
-                        item,
-                        format!("duplicate code {}", detection.meta.code),
-                    ));
-                }
-                codes.push(detection.meta.code.to_owned());
-                out.push(detection);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
+    let (out, mut item_errors) = parse_items(
+        items,
+        &error,
+        |item| parse_one(item, &error),
+        |d| d.meta.code,
+    );
+    errors.append(&mut item_errors);
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
     }
+}
+
+/// Parses each item of a `detections:` list with `parse`, keeping every
+/// problem; a code used twice is one (at the second item).
+pub fn parse_items<T>(
+    items: &[Node],
+    error: &dyn Fn(&Node, String) -> CustomError,
+    parse: impl Fn(&Node) -> Result<T, CustomError>,
+    code: impl Fn(&T) -> &str,
+) -> (Vec<T>, Vec<CustomError>) {
+    let mut out: Vec<T> = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        match parse(item) {
+            Ok(parsed) => {
+                if out.iter().any(|seen| code(seen) == code(&parsed)) {
+                    errors.push(error(item, format!("duplicate code {}", code(&parsed))));
+                }
+                out.push(parsed);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (out, errors)
 }
 
 fn leak(text: String) -> &'static str {

@@ -369,6 +369,14 @@ mod tests {
     }
 
     #[test]
+    fn a_code_used_twice_is_reported_at_the_second_detection() {
+        let one = "  - code: X1\n    name: x\n    severity: low\n    summary: s\n    match: {event.type: exec}\n";
+        let errors = parse(&format!("detections:\n{one}{one}")).unwrap_err();
+        let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(rendered, ["sensor.yaml:7:5: duplicate code X1"]);
+    }
+
+    #[test]
     fn user_detections_match_runtime_fields() {
         let config = r#"
 detections:

@@ -24,7 +24,7 @@
 //! Opens are reported for the built-in watched file names plus the
 //! configuration's `watchFileNames`.
 
-use rampart_audit::custom::{Condition, DetectionHeader, condition, detection_header};
+use rampart_audit::custom::{Condition, DetectionHeader, condition, detection_header, parse_items};
 use rampart_audit::meta::DetectionMeta;
 use rampart_yaml::Node;
 
@@ -207,22 +207,7 @@ pub fn parse_list(
     let Some(items) = node.as_seq() else {
         return Err(vec![error(node, "`detections` is a list".to_owned())]);
     };
-    let mut out: Vec<CustomDetection> = Vec::new();
-    let mut errors = Vec::new();
-    for item in items {
-        match parse_one(item, error) {
-            Ok(detection) => {
-                if out.iter().any(|d| d.meta.code == detection.meta.code) {
-                    errors.push(error(
-                        item,
-                        format!("duplicate code {}", detection.meta.code),
-                    ));
-                }
-                out.push(detection);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
+    let (out, errors) = parse_items(items, error, |item| parse_one(item, error), |d| d.meta.code);
     if errors.is_empty() {
         Ok(out)
     } else {
