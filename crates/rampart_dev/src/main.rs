@@ -359,30 +359,28 @@ fn detections_index(
     runtime: &[&'static rampart_audit::meta::DetectionMeta],
 ) -> String {
     let mut page = String::from(GENERATED);
-    page.push_str("# Detections\n\n## Audit-log detections\n\n`rampart audit` runs these on Kubernetes audit logs ([audit.md](../audit.md)); `rampart rule CODE` prints one. Validation against Falco's and Panther's labelled events: [DETECTIONS.md](../DETECTIONS.md).\n\n| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
-    for detection in detections {
-        let meta = detection.meta();
-        let _ = writeln!(
-            page,
-            "| [{code}]({code}.md) | {} | {} | {} | {} |",
-            meta.name,
-            meta.severity.as_str(),
-            meta.mitre.join(", "),
-            meta.summary(),
-            code = meta.code
-        );
-    }
-    page.push_str("\n## Runtime detections\n\n`rampart sensor` runs these on a node's processes, connections and file opens, seen through eBPF ([sensor.md](../sensor.md)). Each is triggered for real by the root tests in `crates/rampart/tests/sensor_cli.rs` and replayed from the recorded events in `crates/rampart_sensor/tests/fixtures/`.\n\n| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
-    for meta in runtime {
-        let _ = writeln!(
-            page,
-            "| [{code}]({code}.md) | {} | {} | {} | {} |",
-            meta.name,
-            meta.severity.as_str(),
-            meta.mitre.join(", "),
-            meta.summary(),
-            code = meta.code
-        );
-    }
+    page.push_str("# Detections\n\n## Audit-log detections\n\n`rampart audit` runs these on Kubernetes audit logs ([audit.md](../audit.md)); `rampart rule CODE` prints one. Validation against Falco's and Panther's labelled events: [DETECTIONS.md](../DETECTIONS.md).\n\n");
+    detections_table(&mut page, detections.iter().map(|d| d.meta()));
+    page.push_str("\n## Runtime detections\n\n`rampart sensor` runs these on a node's processes, connections and file opens, seen through eBPF ([sensor.md](../sensor.md)). Each is triggered for real by the root tests in `crates/rampart/tests/sensor_cli.rs` and replayed from the recorded events in `crates/rampart_sensor/tests/fixtures/`.\n\n");
+    detections_table(&mut page, runtime.iter().copied());
     page
+}
+
+/// One row per detection: code (linked to its page), name, severity, ATT&CK, summary.
+fn detections_table<'m>(
+    page: &mut String,
+    metas: impl Iterator<Item = &'m rampart_audit::meta::DetectionMeta>,
+) {
+    page.push_str("| Code | Name | Severity | ATT&CK | What it does |\n|---|---|---|---|---|\n");
+    for meta in metas {
+        let _ = writeln!(
+            page,
+            "| [{code}]({code}.md) | {} | {} | {} | {} |",
+            meta.name,
+            meta.severity.as_str(),
+            meta.mitre.join(", "),
+            meta.summary(),
+            code = meta.code
+        );
+    }
 }
