@@ -32,76 +32,95 @@ impl MetricsSnapshot {
     /// The Prometheus text exposition format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let mut family = |name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        let by_type = |counts: [u64; 4]| -> Vec<(String, u64)> {
+            EVENT_TYPES
+                .iter()
+                .zip(counts)
+                .map(|(kind, count)| (format!("type=\"{kind}\""), count))
+                .collect()
         };
-        family(
-            "rampart_sensor_events_total",
-            "counter",
-            "Events read from the kernel, by type.",
-        );
-        for (kind, count) in EVENT_TYPES.iter().zip(self.events) {
-            let _ = writeln!(
-                out,
-                "rampart_sensor_events_total{{type=\"{kind}\"}} {count}"
-            );
-        }
-        let mut family = |name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        let labelled = |label: &str, values: &[(&str, u64)]| -> Vec<(String, u64)> {
+            values
+                .iter()
+                .map(|(value, count)| (format!("{label}=\"{}\"", escape(value)), *count))
+                .collect()
         };
-        family(
-            "rampart_sensor_lost_events_total",
-            "counter",
-            "Events the kernel dropped because the ring buffer was full, by type.",
-        );
-        for (kind, count) in EVENT_TYPES.iter().zip(self.lost) {
-            let _ = writeln!(
-                out,
-                "rampart_sensor_lost_events_total{{type=\"{kind}\"}} {count}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP rampart_sensor_malformed_events_total Ring-buffer records that could not be decoded.\n# TYPE rampart_sensor_malformed_events_total counter\nrampart_sensor_malformed_events_total {}",
-            self.malformed
-        );
-        let _ = writeln!(
-            out,
-            "# HELP rampart_sensor_signals_total Signals raised, by rule.\n# TYPE rampart_sensor_signals_total counter"
-        );
-        for (rule, count) in &self.signals {
-            let _ = writeln!(
-                out,
-                "rampart_sensor_signals_total{{rule=\"{}\"}} {count}",
-                escape(rule)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP rampart_sensor_signals_suppressed_total Signals not reported: allowed by the configuration, or repeats within ten minutes.\n# TYPE rampart_sensor_signals_suppressed_total counter\nrampart_sensor_signals_suppressed_total{{reason=\"allow\"}} {}\nrampart_sensor_signals_suppressed_total{{reason=\"repeat\"}} {}",
-            self.allowed, self.quieted
-        );
-        let _ = writeln!(
-            out,
-            "# HELP rampart_sensor_forward_dropped_total Signals the webhook forwarder dropped.\n# TYPE rampart_sensor_forward_dropped_total counter\nrampart_sensor_forward_dropped_total {}",
-            self.forward_dropped
-        );
-        let _ = writeln!(
-            out,
-            "# HELP rampart_sensor_processes Processes in the sensor's process table.\n# TYPE rampart_sensor_processes gauge\nrampart_sensor_processes {}",
-            self.processes
-        );
-        let _ = writeln!(
-            out,
-            "# HELP rampart_sensor_hook_attached Attached eBPF programs.\n# TYPE rampart_sensor_hook_attached gauge"
-        );
-        for (program, section) in &self.hooks {
-            let _ = writeln!(
-                out,
-                "rampart_sensor_hook_attached{{program=\"{}\",section=\"{}\"}} 1",
-                escape(program),
-                escape(section)
-            );
+        let signals: Vec<(&str, u64)> =
+            self.signals.iter().map(|(r, c)| (r.as_str(), *c)).collect();
+        let hooks: Vec<(String, u64)> = self
+            .hooks
+            .iter()
+            .map(|(program, section)| {
+                let labels = format!(
+                    "program=\"{}\",section=\"{}\"",
+                    escape(program),
+                    escape(section)
+                );
+                (labels, 1)
+            })
+            .collect();
+        let families = [
+            (
+                "rampart_sensor_events_total",
+                "counter",
+                "Events read from the kernel, by type.",
+                by_type(self.events),
+            ),
+            (
+                "rampart_sensor_lost_events_total",
+                "counter",
+                "Events the kernel dropped because the ring buffer was full, by type.",
+                by_type(self.lost),
+            ),
+            (
+                "rampart_sensor_malformed_events_total",
+                "counter",
+                "Ring-buffer records that could not be decoded.",
+                vec![(String::new(), self.malformed)],
+            ),
+            (
+                "rampart_sensor_signals_total",
+                "counter",
+                "Signals raised, by rule.",
+                labelled("rule", &signals),
+            ),
+            (
+                "rampart_sensor_signals_suppressed_total",
+                "counter",
+                "Signals not reported: allowed by the configuration, or repeats within ten minutes.",
+                labelled(
+                    "reason",
+                    &[("allow", self.allowed), ("repeat", self.quieted)],
+                ),
+            ),
+            (
+                "rampart_sensor_forward_dropped_total",
+                "counter",
+                "Signals the webhook forwarder dropped.",
+                vec![(String::new(), self.forward_dropped)],
+            ),
+            (
+                "rampart_sensor_processes",
+                "gauge",
+                "Processes in the sensor's process table.",
+                vec![(String::new(), self.processes)],
+            ),
+            (
+                "rampart_sensor_hook_attached",
+                "gauge",
+                "Attached eBPF programs.",
+                hooks,
+            ),
+        ];
+        for (name, kind, help, samples) in families {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                if labels.is_empty() {
+                    let _ = writeln!(out, "{name} {value}");
+                } else {
+                    let _ = writeln!(out, "{name}{{{labels}}} {value}");
+                }
+            }
         }
         out
     }
