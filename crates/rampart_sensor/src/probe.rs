@@ -273,10 +273,11 @@ fn serve(
     // while the boot-time clock of the events is not.
     let clock = std::cell::Cell::new(Clock::now());
     let handler_cell = std::cell::RefCell::new(handler);
+    let mut padded = Vec::new();
     let mut builder = RingBufferBuilder::new();
     builder
         .add(&skel.maps.events, |data: &[u8]| {
-            match decode(data, &clock.get()) {
+            match decode(data, &clock.get(), &mut padded) {
                 Some(event) => {
                     if let Some(counter) =
                         kind_index(&event.kind).and_then(|i| counters.received.get(i))
@@ -416,18 +417,21 @@ fn task(header: &types::process_header) -> Task {
     }
 }
 
-fn decode(data: &[u8], clock: &Clock) -> Option<Event> {
+/// Decodes one ring-buffer record; `padded` is scratch space kept between
+/// records (an exec record is shorter than its type).
+fn decode(data: &[u8], clock: &Clock, padded: &mut Vec<u8>) -> Option<Event> {
     let mut header = types::process_header::default();
     plain::copy_from_bytes(&mut header, data).ok()?;
     let time = clock.unix(header.time_ns);
     let kind = match header.kind {
         1 => {
             // The record ends with the used part of argv: pad it back.
-            let mut full = vec![0u8; std::mem::size_of::<types::exec_event>()];
-            let used = data.len().min(full.len());
-            full[..used].copy_from_slice(&data[..used]);
+            padded.resize(std::mem::size_of::<types::exec_event>(), 0);
+            let used = data.len().min(padded.len());
+            padded[..used].copy_from_slice(&data[..used]);
+            padded[used..].fill(0);
             let mut e = types::exec_event::default();
-            plain::copy_from_bytes(&mut e, &full).ok()?;
+            plain::copy_from_bytes(&mut e, padded).ok()?;
             let args_len = (e.args_len as usize).min(e.args.len());
             let raw: Vec<u8> = e.args[..args_len].iter().map(|b| *b as u8).collect();
             let args = raw

@@ -105,13 +105,16 @@ impl Output {
         if signal.severity < self.min_severity {
             return Ok(());
         }
-        let json = signal.json_line();
         let line = match self.format {
-            SensorFormat::Json => json.clone(),
+            SensorFormat::Json => signal.json_line(),
             SensorFormat::Text => signal.text_line(),
         };
         self.writer.write_all(line.as_bytes())?;
         if let Some(forwarder) = &self.forwarder {
+            let json = match self.format {
+                SensorFormat::Json => line,
+                SensorFormat::Text => signal.json_line(),
+            };
             forwarder.send_line(json);
         }
         self.written += 1;
